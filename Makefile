@@ -1,0 +1,50 @@
+# Careloop developer commands. `make run` and `make test` work from a clean clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck migrations-check pytest test-postgres test-browser bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Careloop needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## Run Careloop with a demo clinic on SQLite at http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/careloop migrate --noinput
+	$(BIN)/careloop demo --if-empty
+	$(BIN)/careloop serve
+
+## Lint, type checks, migration drift and the whole test suite (SQLite)
+test: lint typecheck migrations-check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+migrations-check: $(STAMP)
+	$(BIN)/careloop makemigrations --check --dry-run
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -m "not browser"
+
+## The same suite against PostgreSQL (DATABASE_URL must point at a server)
+test-postgres: $(STAMP)
+	$(BIN)/pytest -n 2 -m "not browser"
+
+## Browser tests: Playwright driving Debian's headless Chromium
+test-browser: $(STAMP)
+	$(BIN)/pytest -m browser -p no:xdist
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

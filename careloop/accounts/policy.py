@@ -1,0 +1,49 @@
+"""Who may do what: one table of role x capability, deny by default.
+
+Every staff view and API operation names the capability it needs; the authorization matrix
+test walks every URL and checks it against this table. Patients hold no staff capability:
+they reach their own record only, through the portal and `access_*` helpers.
+"""
+
+from enum import StrEnum
+
+from careloop.accounts.models import User
+from careloop.accounts.roles import Role
+from careloop.core.errors import PermissionDenied
+
+
+class Capability(StrEnum):
+    PATIENT_VIEW = "patient.view"
+    PATIENT_CREATE = "patient.create"
+    PATIENT_EDIT = "patient.edit"
+    HOUSEHOLD_MANAGE = "household.manage"
+    CARE_TEAM_MANAGE = "care_team.manage"
+    AUDIT_VIEW = "audit.view"
+    PORTAL_USE = "portal.use"
+    API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105 (a capability name, not a secret)
+
+
+_ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
+_CLINICAL_AND_DESK = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK})
+
+POLICY: dict[Capability, frozenset[Role]] = {
+    Capability.PATIENT_VIEW: _ALL_STAFF,
+    Capability.PATIENT_CREATE: frozenset({Role.ADMIN, Role.FRONT_DESK}),
+    Capability.PATIENT_EDIT: _CLINICAL_AND_DESK,
+    Capability.HOUSEHOLD_MANAGE: frozenset({Role.ADMIN, Role.FRONT_DESK}),
+    Capability.CARE_TEAM_MANAGE: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.COORDINATOR}),
+    Capability.AUDIT_VIEW: frozenset({Role.ADMIN}),
+    Capability.PORTAL_USE: frozenset({Role.PATIENT}),
+    Capability.API_TOKEN_MANAGE: _ALL_STAFF,
+}
+
+
+def has_capability(user: User, capability: Capability) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.role in POLICY.get(capability, frozenset())
+
+
+def require_capability(user: User, capability: Capability) -> None:
+    if not has_capability(user, capability):
+        raise PermissionDenied(f"Your role does not allow {capability.value}.", code="forbidden")

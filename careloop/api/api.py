@@ -1,0 +1,41 @@
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema, Swagger
+from ninja.security import django_auth
+
+from careloop.accounts.policy import POLICY
+from careloop.api.problems import install_problem_handlers
+
+api = NinjaAPI(
+    title="Careloop API",
+    version="1",
+    description=(
+        "Careloop's REST API. Authenticate with the browser session, or with an API token "
+        "sent as 'Authorization: Bearer <token>'. Errors are RFC 9457 problem details."
+    ),
+    urls_namespace="api",
+    auth=[django_auth],
+    docs=Swagger(),
+)
+install_problem_handlers(api)
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str
+    capabilities: list[str]
+
+
+@api.get(
+    "/me", response=MeOut, tags=["accounts"], summary="The signed-in user and what they may do"
+)
+def me(request: HttpRequest) -> MeOut:
+    user = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        id=user.id,
+        username=user.username,
+        name=user.get_full_name(),
+        role=user.role,
+        capabilities=sorted(c.value for c, roles in POLICY.items() if user.role in roles),
+    )
