@@ -4,5 +4,8 @@ from careloop.api.api import api
 
 urlpatterns = [
     path("", include("careloop.web.urls")),
+    path("accounts/", include("careloop.web.accounts.urls")),
+    path("staff/", include("careloop.web.staff.urls")),
+    path("portal/", include("careloop.web.portal.urls")),
     path("api/v1/", api.urls),
 ]

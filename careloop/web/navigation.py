@@ -1,0 +1,38 @@
+"""The staff app's main navigation: each entry shows only to roles holding its capability."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from careloop.accounts.policy import Capability, has_capability
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    capability: Capability
+
+
+STAFF_NAV = (
+    NavEntry("Patients", "staff:patient_search", Capability.PATIENT_VIEW),
+    NavEntry("Households", "staff:household_list", Capability.PATIENT_VIEW),
+    NavEntry("Audit log", "staff:audit_log", Capability.AUDIT_VIEW),
+)
+
+
+def staff_nav(request: HttpRequest) -> list[dict[str, object]]:
+    user = request.user
+    if not user.is_authenticated or not user.is_clinic_staff:
+        return []
+    entries = []
+    for entry in STAFF_NAV:
+        if not has_capability(user, entry.capability):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append({"label": entry.label, "url": url, "active": request.path.startswith(url)})
+    return entries

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "staff"
+urlpatterns = [
+    path("patients/", include("careloop.web.staff.patients.urls")),
+    path("audit/", include("careloop.web.staff.audit.urls")),
+]
