@@ -87,24 +87,25 @@ TEMPLATES = [
 ]
 
 SQLITE_PATH = DATA_DIR / "careloop.sqlite3"
+SQLITE_OPTIONS = {
+    # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on
+    # busy_timeout instead of failing mid-transaction with "database is locked"; WAL lets
+    # readers continue while one writes.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock when a transaction starts, so two writers
-                # queue on busy_timeout instead of failing mid-transaction with "database is
-                # locked"; WAL lets readers continue while one writes.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                ),
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -184,6 +185,15 @@ SMS_PROVIDER = env_choice("CARELOOP_SMS_PROVIDER", "log", ("log",))
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker holds a claimed outbox message this long; after that another worker may take it
+# over. It must exceed the slowest send (EMAIL_TIMEOUT) with a margin.
+OUTBOX_CLAIM_SECONDS = env_int("CARELOOP_OUTBOX_CLAIM_SECONDS", 300)
+if OUTBOX_CLAIM_SECONDS < 1:
+    raise ConfigurationError("CARELOOP_OUTBOX_CLAIM_SECONDS must be at least 1")
+# Test-only: the name of a crash point (careloop.core.faults) where the process exits at once.
+CRASH_AT = env_str("CARELOOP_CRASH_AT", "")
+if PRODUCTION and CRASH_AT:
+    raise ConfigurationError("CARELOOP_CRASH_AT is for tests and is refused in production")
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("CARELOOP_SSL_REDIRECT", default=True)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,15 @@ class CoreConfig(AppConfig):
     name = "careloop.core"
     label = "core"
     verbose_name = "Clinic"
+
+    def ready(self) -> None:
+        from careloop.core.periodic import PeriodicJob, register
+        from careloop.core.tasks import prune_background_records
+
+        register(
+            PeriodicJob(
+                name="prune_background_records",
+                every=timedelta(hours=1),
+                task=prune_background_records,
+            )
+        )

@@ -61,3 +61,26 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date.isoformat()})"
+
+
+class PeriodicRun(models.Model):
+    """One enqueue of a periodic job for one time slot.
+
+    The unique (name, slot_start) is what makes several workers ticking at the same moment
+    enqueue a job once per slot: the second insert fails and that worker skips the job.
+    """
+
+    name = models.CharField(max_length=100)
+    slot_start = models.DateTimeField()
+    enqueued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "slot_start"], name="periodic_run_once_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["slot_start"], name="periodic_run_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.slot_start.isoformat()}"

@@ -1,5 +1,14 @@
+import logging
+from functools import partial
+from uuid import UUID
+
+from django.db import transaction
+
 from careloop.core import clock
 from careloop.notifications.models import Channel, OutboxMessage
+from careloop.notifications.tasks import deliver_notification
+
+logger = logging.getLogger(__name__)
 
 
 def notification_enqueue(
@@ -27,4 +36,20 @@ def notification_enqueue(
         created_at=now,
         next_attempt_at=now,
     )
+    transaction.on_commit(partial(_enqueue_delivery, message.id))
     return message
+
+
+def _enqueue_delivery(message_id: UUID) -> None:
+    """Ask a worker to deliver now; only a hint, so a failure must not reach the caller.
+
+    The caller's transaction has already committed; the periodic sweep delivers the message
+    within seconds even if this enqueue is lost.
+    """
+    try:
+        deliver_notification.enqueue(str(message_id))
+    except Exception:
+        logger.exception(
+            "Could not enqueue delivery of outbox message %s; the periodic sweep will send it",
+            message_id,
+        )
