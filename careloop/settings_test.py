@@ -10,3 +10,9 @@ from careloop.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # The crash and worker tests run workers in subprocesses that must open the test database,
+    # so on SQLite it is a file, not memory. pytest-django appends the xdist worker (_gw0, _gw1)
+    # to this name, so parallel test processes never share a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-careloop.sqlite3")}  # noqa: F405

@@ -1,0 +1,72 @@
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from careloop.core.models import PeriodicRun
+from careloop.testing.processes import careloop_command, careloop_environment
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (our http URL)
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _is_running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_serve_runs_the_web_server_and_a_worker_and_stops_the_worker_on_sigterm():
+    port = _free_port()
+    serve = subprocess.Popen(
+        careloop_command("serve", f"127.0.0.1:{port}"),
+        env=careloop_environment(CARELOOP_EMAIL="memory"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert serve.stdout is not None
+        first_line = serve.stdout.readline()
+        started = re.search(r"Background worker started \(process (\d+)\)", first_line)
+        assert started, first_line
+        worker_pid = int(started.group(1))
+        deadline = time.monotonic() + 30
+        while not _answers(f"http://127.0.0.1:{port}/api/v1/openapi.json"):
+            assert serve.poll() is None, serve.stdout.read()
+            assert time.monotonic() < deadline, "the web server never answered"
+            time.sleep(0.2)
+        while not PeriodicRun.objects.exists():
+            assert time.monotonic() < deadline, "the worker never ticked"
+            time.sleep(0.2)
+        assert _is_running(worker_pid)
+
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=30)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
+    assert serve.returncode == 0, output
+    assert "Background worker stopped (exit status 0)" in output
+    assert not _is_running(worker_pid)
