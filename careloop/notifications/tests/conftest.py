@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 for delivery tests."""
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,15 +12,23 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from careloop.testing.processes import careloop_environment
+
 
 @dataclass
 class CollectingHandler:
-    """Keeps every accepted message; refuses the next `refusals` with 451 (try again later)."""
+    """Keeps every accepted message; refuses the next `refusals` with 451 (try again later).
+
+    `delay` slows each acceptance, so that concurrent workers overlap while sending.
+    """
 
     messages: list[Message] = field(default_factory=list)
     refusals: int = 0
+    delay: float = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refusals > 0:
             self.refusals -= 1
             return "451 4.3.0 Mailbox busy, try again later"
@@ -66,3 +75,14 @@ def smtp_settings(settings: Any, smtp_server: SmtpServer) -> SmtpServer:
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
     return smtp_server
+
+
+def smtp_worker_environment(server: SmtpServer, **variables: str) -> dict[str, str]:
+    """The environment of a worker subprocess that sends through `server`."""
+    return careloop_environment(
+        CARELOOP_EMAIL="smtp",
+        EMAIL_HOST=server.host,
+        EMAIL_PORT=str(server.port),
+        EMAIL_USE_TLS="false",
+        **variables,
+    )
