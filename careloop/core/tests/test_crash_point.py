@@ -15,7 +15,7 @@ def exits(monkeypatch):
     def fake_exit(status):
         raise Exited(status)
 
-    monkeypatch.setattr(faults.os, "_exit", fake_exit)
+    monkeypatch.setattr("careloop.core.faults.os._exit", fake_exit)
 
 
 def test_a_crash_point_does_nothing_unless_named(settings, exits):
