@@ -9,6 +9,9 @@ from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import Conflict, ValidationFailed
 
+# 32 base32 characters are 160 bits, the seed length RFC 4226 recommends.
+MINIMUM_SECRET_LENGTH = 32
+
 
 def totp_device_accept_code(*, device: TotpDevice, code: str) -> bool:
     """True if `code` is valid now (within one step of drift) and newer than any code used before.
@@ -101,10 +104,14 @@ def totp_device_create_confirmed(*, user: User, secret: str) -> TotpDevice:
     """
     normalized = "".join(secret.split()).upper()
     try:
+        if len(normalized) < MINIMUM_SECRET_LENGTH:
+            raise ValueError("too short")
         totp.code_for_step(normalized, 0)
     except (ValueError, TypeError) as error:
         raise ValidationFailed.single(
-            "secret", "The seed must be base32 (letters A-Z and digits 2-7).", code="format"
+            "secret",
+            "The seed must be base32 (letters A-Z and digits 2-7), at least 32 characters long.",
+            code="format",
         ) from error
     now = clock.now()
     with transaction.atomic():
