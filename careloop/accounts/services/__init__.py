@@ -21,6 +21,7 @@ from careloop.accounts.services.totp import (
     totp_device_accept_code,
     totp_device_confirm,
     totp_device_create_confirmed,
+    totp_device_remove,
     totp_device_start_enrolment,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "totp_device_accept_code",
     "totp_device_confirm",
     "totp_device_create_confirmed",
+    "totp_device_remove",
     "totp_device_start_enrolment",
     "user_password_set",
 ]

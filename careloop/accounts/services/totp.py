@@ -127,3 +127,23 @@ def totp_device_create_confirmed(*, user: User, secret: str) -> TotpDevice:
             detail={"method": "totp", "provisioned": True},
         )
     return device
+
+
+def totp_device_remove(*, user: User, actor: User | None) -> bool:
+    """Remove a user's authenticator app and recovery codes (a lost phone); False if none.
+
+    At the next sign-in the user is asked to set up an app again. `actor` is whoever asked
+    (None from the command line).
+    """
+    with transaction.atomic():
+        removed, _ = TotpDevice.objects.filter(user=user).delete()
+        user.recovery_codes.all().delete()
+        if removed:
+            audit_record(
+                action="auth.mfa_reset",
+                actor=actor,
+                object_type="user",
+                object_id=user.pk,
+                detail={"username": user.username},
+            )
+    return bool(removed)

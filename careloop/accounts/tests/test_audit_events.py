@@ -47,7 +47,9 @@ def test_no_secret_reaches_the_audit_log(provider, frozen_clock):
     code = current_code()
     client.post(reverse("accounts:mfa_verify"), {"code": code})
     created = client.post(reverse("accounts:token_create"), {"name": "Import"})
-    token = re.search(r'value="(clt_[^"]+)"', created.content.decode()).group(1)
+    match = re.search(r'value="(clt_[^"]+)"', created.content.decode())
+    assert match
+    token = match.group(1)
     logged = json.dumps([event.detail for event in AuditEvent.objects.all()])
     assert "auth.api_token_create" in {event.action for event in AuditEvent.objects.all()}
     for secret in (PASSWORD, "wrong password", SECRET, code, token):

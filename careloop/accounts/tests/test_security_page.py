@@ -19,7 +19,9 @@ NEW_PASSWORD = "another long passphrase 7"
 def test_it_shows_the_authenticator_status_and_codes_left(provider, frozen_clock):
     enroll(provider)
     recovery_codes_replace(user=provider)
-    RecoveryCode.objects.filter(pk=RecoveryCode.objects.first().pk).update(used_at=clock.now())
+    RecoveryCode.objects.filter(pk__in=RecoveryCode.objects.values("pk")[:1]).update(
+        used_at=clock.now()
+    )
     content = signed_in_client(provider).get(reverse("accounts:security")).content.decode()
     assert "Set up Dec 1, 2026" in content
     assert "9 unused recovery codes left." in content
