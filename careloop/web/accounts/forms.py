@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 
 from careloop.accounts.services.tokens import NAME_MAX_LENGTH
 from careloop.core.errors import ValidationFailed
@@ -65,6 +68,14 @@ class PasswordResetRequestForm(forms.Form):
             "invalid": "Enter an email address such as name@example.com.",
         },
     )
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's form, without autofocus: it sits beside other forms on the Security page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 def add_service_errors(form: forms.Form, error: ValidationFailed) -> None:

@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -26,7 +25,12 @@ from careloop.accounts.services import (
     user_password_set,
 )
 from careloop.core.errors import NotFound, ValidationFailed
-from careloop.web.accounts.forms import ApiTokenCreateForm, TotpCodeForm, add_service_errors
+from careloop.web.accounts.forms import (
+    ApiTokenCreateForm,
+    PasswordChangeForm,
+    TotpCodeForm,
+    add_service_errors,
+)
 from careloop.web.accounts.views.common import signed_in_staff_view, signed_in_view
 from careloop.web.decorators import staff_view
 

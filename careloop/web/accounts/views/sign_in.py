@@ -128,8 +128,8 @@ def _qr_svg(uri: str) -> str:
     return mark_safe(svg)  # noqa: S308
 
 
-def _grouped(secret: str) -> str:
-    return " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
+def _groups_of_four(secret: str) -> list[str]:
+    return [secret[index : index + 4] for index in range(0, len(secret), 4)]
 
 
 @sensitive_post_parameters("code")
@@ -165,5 +165,5 @@ def mfa_enroll(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/mfa_enroll.html",
-        {"form": form, "qr_svg": _qr_svg(uri), "secret": _grouped(secret)},
+        {"form": form, "qr_svg": _qr_svg(uri), "secret_groups": _groups_of_four(secret)},
     )
