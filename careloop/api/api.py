@@ -3,6 +3,7 @@ from ninja import NinjaAPI, Schema, Swagger
 from ninja.security import django_auth
 
 from careloop.accounts.policy import POLICY
+from careloop.api.auth import api_token_auth
 from careloop.api.problems import install_problem_handlers
 
 api = NinjaAPI(
@@ -13,7 +14,7 @@ api = NinjaAPI(
         "sent as 'Authorization: Bearer <token>'. Errors are RFC 9457 problem details."
     ),
     urls_namespace="api",
-    auth=[django_auth],
+    auth=[django_auth, api_token_auth],
     docs=Swagger(),
 )
 install_problem_handlers(api)

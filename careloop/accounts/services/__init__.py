@@ -1,0 +1,47 @@
+"""Writes for sign-in, second factors, recovery codes, passwords and API tokens."""
+
+from careloop.accounts.services.passwords import password_reset_request, user_password_set
+from careloop.accounts.services.recovery_codes import (
+    recovery_code_redeem,
+    recovery_codes_regenerate,
+    recovery_codes_replace,
+)
+from careloop.accounts.services.sign_in import (
+    sign_in_check_password,
+    sign_in_check_second_factor,
+    sign_out_record,
+)
+from careloop.accounts.services.throttle import sign_in_failure_record, sign_in_throttle_clear
+from careloop.accounts.services.tokens import (
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+)
+from careloop.accounts.services.totp import (
+    totp_device_accept_code,
+    totp_device_confirm,
+    totp_device_create_confirmed,
+    totp_device_remove,
+    totp_device_start_enrolment,
+)
+
+__all__ = [
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
+    "password_reset_request",
+    "recovery_code_redeem",
+    "recovery_codes_regenerate",
+    "recovery_codes_replace",
+    "sign_in_check_password",
+    "sign_in_check_second_factor",
+    "sign_in_failure_record",
+    "sign_in_throttle_clear",
+    "sign_out_record",
+    "totp_device_accept_code",
+    "totp_device_confirm",
+    "totp_device_create_confirmed",
+    "totp_device_remove",
+    "totp_device_start_enrolment",
+    "user_password_set",
+]
