@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def _print_sign_ins(self) -> None:
         self.stdout.write("")
         self.stdout.write(
-            "Demo sign-ins at http://127.0.0.1:8000 (password for all: %s)" % DEMO_PASSWORD
+            f"Demo sign-ins at http://127.0.0.1:8000 (password for all: {DEMO_PASSWORD})"
         )
         for member in STAFF:
             self.stdout.write(f"  {member.username:<15} {member.role.label}")
