@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "careloop.notifications",
     "careloop.patients",
     "careloop.web",
+    "careloop.demo",
 ]
 
 MIDDLEWARE = [
