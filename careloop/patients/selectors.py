@@ -26,6 +26,8 @@ class ParsedQuery:
     """A search box query split into what each token is: names, a date, a phone or an email."""
 
     names: list[str] = field(default_factory=list)
+    # "ann.avery" is probably the start of an email address, but could be a dotted name
+    names_or_emails: list[str] = field(default_factory=list)
     dates: list[date] = field(default_factory=list)
     phone_digits: str = ""
     phone_has_country_code: bool = False
@@ -34,7 +36,9 @@ class ParsedQuery:
 
     @property
     def empty(self) -> bool:
-        return not (self.names or self.dates or self.phone_digits or self.emails)
+        return not (
+            self.names or self.names_or_emails or self.dates or self.phone_digits or self.emails
+        )
 
 
 def _date_parts(token: str) -> tuple[int, int, int] | None:
@@ -66,7 +70,9 @@ def parse_query(query: str) -> ParsedQuery:
             phone_parts.append(token)
         else:
             name = fold(_NAME_EDGE.sub("", token))
-            if name:
+            if "." in name:
+                parsed.names_or_emails.append(name)
+            elif name:
                 parsed.names.append(name)
     if phone_parts:
         parsed.phone_has_country_code = phone_parts[0].startswith("+")
@@ -87,24 +93,31 @@ def _starts_with(column: str, prefix: str) -> Q:
     return Q(**{f"{column}__startswith": prefix})
 
 
+def _name_starts_with(prefix: str) -> Q:
+    return (
+        _starts_with("search_given", prefix)
+        | _starts_with("search_family", prefix)
+        | _starts_with("search_preferred", prefix)
+    )
+
+
 def patient_search_queryset(query: str) -> QuerySet[Patient]:
     """Patients matching every part of `query`, ordered by family then given name.
 
     Each name token prefix-matches the given, family or preferred name (accents and case
     ignored); a date (1980-05-17, 05/17/1980, 5/17/1980) matches the date of birth; digits
     match the start of the mobile phone with or without the country code; text with an "@"
-    matches the start of the email. An empty query matches nobody.
+    matches the start of the email, and dotted text ("ann.av") the start of a name or an
+    email. An empty query matches nobody.
     """
     parsed = parse_query(query)
     if parsed.empty or parsed.impossible:
         return Patient.objects.none()
     condition = Q()
     for name in parsed.names:
-        condition &= (
-            _starts_with("search_given", name)
-            | _starts_with("search_family", name)
-            | _starts_with("search_preferred", name)
-        )
+        condition &= _name_starts_with(name)
+    for text in parsed.names_or_emails:
+        condition &= _name_starts_with(text) | _starts_with("search_email", text)
     for day in parsed.dates:
         condition &= Q(date_of_birth=day)
     if parsed.phone_digits:

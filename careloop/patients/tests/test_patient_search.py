@@ -95,6 +95,11 @@ def test_a_token_with_an_at_sign_is_an_email_prefix(people):
     assert names(patient_search("bob@")) == ["Bob"]
 
 
+def test_dotted_text_matches_the_start_of_an_email(people):
+    assert names(patient_search("ann.av")) == ["Ann"]
+    assert names(patient_search("Anna.Z")) == ["Anna"]
+
+
 def test_mixed_queries_combine_with_and(people):
     assert names(patient_search("ann 1980-05-17")) == ["Ann"]
     assert names(patient_search("a 5/17/1980")) == ["Zoë", "Ann"]
