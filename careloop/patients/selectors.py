@@ -7,6 +7,7 @@ from datetime import date
 import phonenumbers
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Collate
 
 from careloop.patients.models import Household, Patient
 from careloop.patients.search import fold
@@ -93,6 +94,17 @@ def _starts_with(column: str, prefix: str) -> Q:
     return Q(**{f"{column}__startswith": prefix})
 
 
+# Results come in byte order of the folded names on both databases. On PostgreSQL the "C"
+# collation also keeps the planner off the name indexes for ORDER BY ... LIMIT: walking
+# search_family in order and filtering looks cheap, but a prefix that matches one family name
+# ("zi" for Zimmermann) makes it read nearly the whole table (80 ms at 100,000 patients), while
+# gathering the matches through the prefix indexes and sorting them stays a few ms.
+_SEARCH_ORDER: dict[bool, tuple[str | Collate, ...]] = {
+    False: ("search_family", "search_given", "id"),
+    True: (Collate("search_family", "C"), Collate("search_given", "C"), "id"),
+}
+
+
 def _name_starts_with(prefix: str) -> Q:
     return (
         _starts_with("search_given", prefix)
@@ -130,7 +142,7 @@ def patient_search_queryset(query: str) -> QuerySet[Patient]:
     return (
         Patient.objects.filter(condition)
         .select_related("household")
-        .order_by("search_family", "search_given", "id")
+        .order_by(*_SEARCH_ORDER[connection.vendor == "postgresql"])
     )
 
 
