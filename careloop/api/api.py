@@ -3,6 +3,7 @@ from ninja import NinjaAPI, Schema, Swagger
 from ninja.security import django_auth
 
 from careloop.accounts.policy import POLICY
+from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
 
 api = NinjaAPI(
@@ -17,6 +18,8 @@ api = NinjaAPI(
     docs=Swagger(),
 )
 install_problem_handlers(api)
+api.add_router("/patients", patients_router)
+api.add_router("/households", households_router)
 
 
 class MeOut(Schema):

@@ -61,25 +61,37 @@ def _set_membership(patient: Patient, household: Household | None) -> None:
     patient.save(update_fields=["household", "updated_at"])
 
 
-def household_create(*, actor: User, name: str, head: Patient) -> Household:
-    """Start a household with `head` as its head and first member."""
+def household_create(
+    *, actor: User, name: str, head: Patient, members: Sequence[Patient] = ()
+) -> Household:
+    """Start a household with `head` as its head and first member, and any other `members`.
+
+    Nobody may already belong to another household.
+    """
     with transaction.atomic():
         errors: list[FieldError] = []
         try:
             cleaned_name = _clean_name(name)
         except ValidationFailed as error:
             errors.extend(error.errors)
-        locked_head = _lock_patients([head])[head.id]
-        problem = _joinable(locked_head, None, field="head")
+        locked = _lock_patients([head, *members])
+        problem = _joinable(locked[head.id], None, field="head")
         if problem is not None:
             errors.append(problem)
+        others = sorted(set(locked) - {head.id})
+        for patient_id in others:
+            problem = _joinable(locked[patient_id], None, field="members")
+            if problem is not None:
+                errors.append(problem)
         if errors:
             raise ValidationFailed(errors)
         household = Household.objects.create(
-            name=cleaned_name, head=locked_head, created_at=clock.now()
+            name=cleaned_name, head=locked[head.id], created_at=clock.now()
         )
-        _set_membership(locked_head, household)
-        _audit(actor, "household.create", household, locked_head.id, ["head", "name"])
+        _set_membership(locked[head.id], household)
+        _audit(actor, "household.create", household, head.id, ["head", "name"])
+        for patient_id in others:
+            _add_member(actor, household, locked[patient_id])
     head.household = household
     return household
 
