@@ -212,7 +212,8 @@ def run(arguments: argparse.Namespace) -> None:
     kinds = [QUERY_KINDS[index % len(QUERY_KINDS)] for index in range(arguments.searches)]
     rng.shuffle(kinds)
     queries = [(kind, make_query(kind, people, rng)) for kind in kinds]
-    for kind in QUERY_KINDS[:WARM_UP_SEARCHES]:
+    for index in range(WARM_UP_SEARCHES):
+        kind = QUERY_KINDS[index % len(QUERY_KINDS)]
         patient_search(make_query(kind, people, rng), RESULT_LIMIT)
 
     timings: dict[str, list[float]] = defaultdict(list)

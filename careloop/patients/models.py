@@ -77,12 +77,6 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["legal_family_name", "legal_given_name", "id"]
-        indexes = [
-            # Search results come in this order; with LIMIT the planner can walk it and stop.
-            models.Index(
-                fields=["search_family", "search_given", "id"], name="patient_search_order"
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.full_name
