@@ -4,6 +4,7 @@ from ninja.security import django_auth
 
 from careloop.accounts.policy import POLICY
 from careloop.api.auth import api_token_auth
+from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
 
 api = NinjaAPI(
@@ -18,6 +19,8 @@ api = NinjaAPI(
     docs=Swagger(),
 )
 install_problem_handlers(api)
+api.add_router("/patients", patients_router)
+api.add_router("/households", households_router)
 
 
 class MeOut(Schema):

@@ -1,5 +1,9 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+
+from careloop.core.phone import display_phone
 
 
 class SexAtBirth(models.TextChoices):
@@ -80,6 +84,23 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.legal_given_name} {self.legal_family_name}"
+
+    def age_on(self, day: date) -> int:
+        """Whole years of age on `day` (a 29 February birthday counts from 1 March)."""
+        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - before_birthday
+
+    @property
+    def mobile_phone_display(self) -> str:
+        return display_phone(self.mobile_phone)
+
+    @property
+    def home_phone_display(self) -> str:
+        return display_phone(self.home_phone)
+
+    @property
+    def emergency_contact_phone_display(self) -> str:
+        return display_phone(self.emergency_contact_phone)
 
     @property
     def display_name(self) -> str:

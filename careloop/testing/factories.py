@@ -8,7 +8,7 @@ from careloop.accounts.models import User
 from careloop.accounts.roles import Role
 from careloop.core import clock
 from careloop.patients.models import Patient, SexAtBirth
-from careloop.patients.search import fold
+from careloop.patients.search import fold_search_columns
 
 _counter = itertools.count(1)
 
@@ -40,7 +40,7 @@ def make_patient(
     now = clock.now()
     mobile = fields.pop("mobile_phone", f"+1512555{number % 10000:04d}")
     email = fields.pop("email", f"{given.lower()}.{family_name.lower()}@example.invalid")
-    return Patient.objects.create(
+    patient = Patient(
         legal_given_name=given,
         legal_family_name=family_name,
         date_of_birth=date_of_birth,
@@ -48,12 +48,10 @@ def make_patient(
         email=email,
         mobile_phone=mobile,
         user=user,
-        search_given=fold(given),
-        search_family=fold(family_name),
-        search_preferred=fold(fields.get("preferred_name", "")),
-        search_phone=mobile.lstrip("+"),
-        search_email=email.lower(),
         created_at=now,
         updated_at=now,
         **fields,
     )
+    fold_search_columns(patient)
+    patient.save()
+    return patient

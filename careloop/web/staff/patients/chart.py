@@ -1,0 +1,77 @@
+"""The sections of a patient's chart, in order.
+
+Each later part of Careloop (membership, care plan, appointments, messages) appends its own
+ChartSection here; the chart view renders every section the viewer's role may see, each from
+its template with the context its function returns.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from careloop.accounts.policy import Capability, has_capability
+from careloop.core import clock
+from careloop.patients.models import CareTeamMember, CareTeamRole, Patient
+from careloop.patients.selectors import household_members
+from careloop.patients.services.care_team import eligible_staff
+from careloop.web.staff.patients.views.common import acting_user
+
+SectionContext = Callable[[HttpRequest, Patient], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    title: str
+    template: str
+    context: SectionContext
+    capability: Capability = Capability.PATIENT_VIEW
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    title: str
+    template: str
+    data: dict[str, Any]
+
+
+def demographics(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    return {
+        "age": patient.age_on(clock.today()),
+        "can_edit": has_capability(acting_user(request), Capability.PATIENT_EDIT),
+    }
+
+
+def household(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    found = patient.household
+    return {
+        "household": found,
+        "members": household_members(found) if found is not None else [],
+        "can_manage": has_capability(acting_user(request), Capability.HOUSEHOLD_MANAGE),
+    }
+
+
+def care_team(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    can_manage = has_capability(acting_user(request), Capability.CARE_TEAM_MANAGE)
+    return {
+        "members": list(CareTeamMember.objects.filter(patient=patient).select_related("staff")),
+        "can_manage": can_manage,
+        "staff_choices": eligible_staff() if can_manage else [],
+        "role_choices": CareTeamRole.choices,
+    }
+
+
+CHART_SECTIONS: list[ChartSection] = [
+    ChartSection("Demographics", "staff/patients/chart/demographics.html", demographics),
+    ChartSection("Household", "staff/patients/chart/household.html", household),
+    ChartSection("Care team", "staff/patients/chart/care_team.html", care_team),
+]
+
+
+def chart_sections(request: HttpRequest, patient: Patient) -> list[RenderedSection]:
+    return [
+        RenderedSection(section.title, section.template, section.context(request, patient))
+        for section in CHART_SECTIONS
+        if has_capability(acting_user(request), section.capability)
+    ]
