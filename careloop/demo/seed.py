@@ -131,7 +131,6 @@ def _birth_date(rng: random.Random, *, youngest: int, oldest: int) -> date:
 
 def _seed_patients(rng: random.Random, *, providers: list[User], coach: User) -> None:
     created = 0
-    household_number = 0
     while created < PATIENT_COUNT:
         family = rng.choice(names.FAMILY)
         size = min(rng.choice((1, 1, 1, 2, 2, 3, 4, 5)), PATIENT_COUNT - created)
@@ -160,8 +159,8 @@ def _seed_patients(rng: random.Random, *, providers: list[User], coach: User) ->
                 )
             )
         if size > 1:
-            household_number += 1
-            _seed_household(f"{family} household ({household_number})", members)
+            # The street keeps two households of the same family apart, as staff would tell them.
+            _seed_household(f"{family} household, {address[0]}", members)
 
 
 def _seed_patient(

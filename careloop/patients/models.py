@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.db import models
 
 from careloop.core.phone import display_phone
@@ -101,6 +102,15 @@ class Patient(models.Model):
     @property
     def emergency_contact_phone_display(self) -> str:
         return display_phone(self.emergency_contact_phone)
+
+    @property
+    def preferred_language_display(self) -> str:
+        """The language name with its tag ("French (fr)"), or the bare tag when it is unknown."""
+        tag = self.preferred_language
+        info = LANG_INFO.get(tag.lower()) or LANG_INFO.get(tag.split("-")[0].lower())
+        if info is None or "name" not in info:
+            return tag
+        return f"{info['name']} ({tag})"
 
     @property
     def display_name(self) -> str:
