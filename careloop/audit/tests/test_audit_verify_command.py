@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from careloop.audit.models import AuditEvent
 from careloop.audit.tests.chains import write_chain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tamperable_log")]
 
 
 def _run(*arguments):

@@ -5,7 +5,7 @@ from careloop.audit.models import AuditEvent, AuditHead
 from careloop.audit.tests.chains import swap_columns, write_chain
 from careloop.audit.verify import ProblemKind, audit_verify
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tamperable_log")]
 
 CONTENT = [
     "occurred_at",
