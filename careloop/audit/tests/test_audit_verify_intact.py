@@ -1,9 +1,12 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from careloop.audit.context import current_ip
 from careloop.audit.services import audit_record
 from careloop.audit.tests.chains import write_chain
 from careloop.audit.verify import audit_verify
+from careloop.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +55,11 @@ def test_it_can_start_part_way_along_the_chain(admin):
 def test_it_refuses_a_starting_sequence_below_one():
     with pytest.raises(ValueError, match="starts at 1"):
         audit_verify(from_sequence=0)
+
+
+def test_an_event_on_a_whole_second_verifies(admin):
+    # SQLite stores such a time without a fraction ("2026-03-08 07:30:00"); the walk must
+    # still rebuild ".000000" for the hash.
+    clock.freeze(datetime(2026, 3, 8, 7, 30, tzinfo=UTC))
+    audit_record(action="auth.sign_in", actor=admin)
+    assert audit_verify().intact
