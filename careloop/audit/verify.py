@@ -63,6 +63,15 @@ class ProblemKind(StrEnum):
     LINK_MISMATCH = "link_mismatch"
     TRUNCATED_TAIL = "truncated_tail"
     HEAD_MISMATCH = "head_mismatch"
+    ANCHOR_MISMATCH = "anchor_mismatch"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An event's sequence and hash as an earlier run printed them, kept outside the database."""
+
+    sequence: int
+    entry_hash: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class ChainReport:
     events_checked: int = 0
     first_sequence: int | None = None
     last_sequence: int | None = None
+    last_hash: str | None = None
     problems: list[ChainProblem] = field(default_factory=list)
     problem_count: int = 0
 
@@ -172,13 +182,15 @@ def audit_verify(
     batch_size: int = DEFAULT_BATCH_SIZE,
     problem_limit: int | None = DEFAULT_PROBLEM_LIMIT,
     key: str | None = None,
+    anchor: Anchor | None = None,
 ) -> ChainReport:
     """Check the chain from `from_sequence` to its end and against the head row.
 
     Starting past 1 trusts the link into the first checked event unless the event before it
     is there to compare with. Events appended while the walk runs are checked too if the walk
     reaches them; the head is read before the walk, so a concurrent append is not mistaken for
-    a cut tail.
+    a cut tail. An `anchor` must still be in the log with the same hash: with the chain intact,
+    that proves nothing up to it was removed, even if the head was rewritten to match.
     """
     if from_sequence < 1:
         raise ValueError("from_sequence starts at 1")
@@ -196,6 +208,7 @@ def audit_verify(
             .first()
         )
     hash_at_head: str | None = None
+    hash_at_anchor: str | None = None
     head_sequence = head[0] if head is not None else 0
 
     for row in _rows(from_sequence, batch_size):
@@ -238,6 +251,8 @@ def audit_verify(
             )
         if sequence == head_sequence:
             hash_at_head = stored_hash
+        if anchor is not None and sequence == anchor.sequence:
+            hash_at_anchor = stored_hash
         # Chaining on the stored hash, not the recomputed one, confines an edit to its own
         # entry instead of flagging every entry after it.
         expected_previous = stored_hash
@@ -245,9 +260,18 @@ def audit_verify(
         if report.first_sequence is None:
             report.first_sequence = sequence
         report.last_sequence = sequence
+        report.last_hash = stored_hash
         report.events_checked += 1
 
     _check_head(head, report, hash_at_head, from_sequence, problems)
+    if anchor is not None and hash_at_anchor != anchor.entry_hash:
+        problems.add(
+            ProblemKind.ANCHOR_MISMATCH,
+            anchor.sequence,
+            "the log no longer holds this event"
+            if hash_at_anchor is None
+            else "its hash differs from the one recorded earlier",
+        )
     return report
 
 

@@ -3,7 +3,7 @@ import pytest
 from careloop.audit.chain import canonical_fields, entry_hash
 from careloop.audit.models import AuditEvent, AuditHead
 from careloop.audit.tests.chains import swap_columns, write_chain
-from careloop.audit.verify import ProblemKind, audit_verify
+from careloop.audit.verify import Anchor, ProblemKind, audit_verify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tamperable_log")]
 
@@ -148,3 +148,11 @@ def test_starting_part_way_still_checks_the_link_into_the_first_event(admin):
     write_chain(admin)
     AuditEvent.objects.filter(sequence=3).update(previous_hash="e" * 64)
     assert (ProblemKind.LINK_MISMATCH, 3) in _found(from_sequence=3)
+
+
+def test_an_anchor_whose_event_was_rewritten_with_the_key_is_reported(admin):
+    events = write_chain(admin, 3)
+    anchor = Anchor(sequence=2, entry_hash=events[1].entry_hash)
+    assert audit_verify(anchor=anchor).intact
+    AuditEvent.objects.filter(sequence=2).update(entry_hash="d" * 64)
+    assert (ProblemKind.ANCHOR_MISMATCH, 2) in _found(anchor=anchor)
