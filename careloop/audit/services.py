@@ -1,6 +1,9 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
+from django.utils.ipv6 import clean_ipv6_address
 
 from careloop.accounts.models import User
 from careloop.audit.chain import GENESIS_HASH, canonical_fields, entry_hash
@@ -41,10 +44,26 @@ def audit_record(
             "patient_id": patient_id,
             "object_type": object_type,
             "object_id": str(object_id),
-            "ip_address": current_ip.get(),
+            "ip_address": _stored_address(current_ip.get()),
             "detail": detail or {},
         }
         digest = entry_hash(previous, canonical_fields(**fields))
         event = AuditEvent.objects.create(**fields, previous_hash=previous, entry_hash=digest)
         AuditHead.objects.filter(id=head.id).update(last_sequence=sequence, last_hash=digest)
     return event
+
+
+def _stored_address(address: str | None) -> str | None:
+    """The address as the database will return it, so the hash covers what is stored.
+
+    GenericIPAddressField rewrites IPv6 addresses to their compressed form on save; hashing the
+    raw form would make an honest entry fail verification. Anything that is not an address is
+    dropped rather than stored.
+    """
+    if not address:
+        return None
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None
+    return clean_ipv6_address(address) if ":" in address else address
