@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from careloop.accounts.policy import Capability, has_capability
+from careloop.audit.models import Outcome
+from careloop.audit.services import audit_record
 from careloop.core.errors import NotFound, PermissionDenied
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -29,6 +31,21 @@ def _translate_errors(
         raise DjangoPermissionDenied(error.message) from error
 
 
+def _refuse(
+    request: HttpRequest, view: Callable[..., HttpResponse], kwargs: dict[str, Any]
+) -> None:
+    """Record a refused visit; the refusal itself is raised by the caller."""
+    patient_id = kwargs.get("patient_id")
+    audit_record(
+        action="access.denied",
+        actor=request.user if request.user.is_authenticated else None,
+        outcome=Outcome.DENIED,
+        patient_id=patient_id if isinstance(patient_id, int) else None,
+        object_type="view",
+        object_id=view.__name__,
+    )
+
+
 def staff_view(capability: Capability) -> Callable[[View], View]:
     """Signed-in staff whose role holds `capability`; everyone else is refused."""
 
@@ -38,8 +55,10 @@ def staff_view(capability: Capability) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if request.user.is_patient:
+                _refuse(request, view, kwargs)
                 raise Http404("Not found.")
             if not has_capability(request.user, capability):
+                _refuse(request, view, kwargs)
                 raise DjangoPermissionDenied("Your role does not allow this.")
             return _translate_errors(view, request, *args, **kwargs)
 
@@ -57,6 +76,7 @@ def portal_view(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not has_capability(request.user, Capability.PORTAL_USE):
+            _refuse(request, view, kwargs)
             raise Http404("Not found.")
         return _translate_errors(view, request, *args, **kwargs)
 

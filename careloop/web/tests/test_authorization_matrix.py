@@ -1,0 +1,375 @@
+"""Every URL and API operation x every role x own or another patient's record.
+
+The tables below name the rule each URL follows. A URL or operation that is added without an
+entry here fails `test_every_url_is_in_the_matrix`, so authorization cannot be forgotten. For
+each case the test predicts the answer from the policy table (careloop.accounts.policy):
+allowed requests are not refused; staff without the capability get 403; patients get 404 for
+anything that is not their own; anonymous visitors are sent to sign in (401 on the API). A
+refused request must leave every table of patient and account data exactly as it was.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from careloop.accounts.models import ApiToken, RecoveryCode, TotpDevice, User
+from careloop.accounts.policy import POLICY, Capability
+from careloop.accounts.roles import Role
+from careloop.accounts.services import api_token_create
+from careloop.api.api import api
+from careloop.audit.models import AuditEvent
+from careloop.core import clock
+from careloop.core.models import ClinicSettings, Holiday
+from careloop.notifications.models import OutboxMessage
+from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
+from careloop.testing.clients import signed_in_client
+from careloop.testing.factories import make_patient, make_user
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public"  # anyone, signed in or not (sign-in and password reset pages)
+SIGNED_IN = "signed_in"  # any signed-in person (their own security page, sign-out)
+STAFF = "staff"  # any signed-in staff member (their own authenticator app)
+
+
+@dataclass(frozen=True)
+class WebCase:
+    rule: str | Capability
+    methods: tuple[str, ...] = ("GET",)
+    patient_scoped: bool = False
+    # A GET that shows the target patient's record must leave a "read" audit event.
+    shows_target: bool = True
+
+
+WEB_CASES: dict[str, WebCase] = {
+    "web:home": WebCase(SIGNED_IN),
+    "accounts:login": WebCase(PUBLIC, ("GET", "POST")),
+    "accounts:logout": WebCase(SIGNED_IN, ("POST",)),
+    "accounts:mfa_verify": WebCase(STAFF, ("GET", "POST")),
+    "accounts:mfa_enroll": WebCase(STAFF, ("GET", "POST")),
+    "accounts:security": WebCase(SIGNED_IN),
+    "accounts:password_change": WebCase(SIGNED_IN, ("POST",)),
+    "accounts:recovery_codes": WebCase(STAFF, ("GET", "POST")),
+    "accounts:token_create": WebCase(Capability.API_TOKEN_MANAGE, ("POST",)),
+    "accounts:token_revoke": WebCase(Capability.API_TOKEN_MANAGE, ("POST",)),
+    "accounts:password_reset": WebCase(PUBLIC, ("GET", "POST")),
+    "accounts:password_reset_done": WebCase(PUBLIC),
+    "accounts:password_reset_confirm": WebCase(PUBLIC),
+    "accounts:password_reset_complete": WebCase(PUBLIC),
+    "staff:patient_search": WebCase(Capability.PATIENT_VIEW),
+    "staff:patient_create": WebCase(Capability.PATIENT_CREATE, ("GET", "POST")),
+    "staff:patient_chart": WebCase(Capability.PATIENT_VIEW, patient_scoped=True),
+    "staff:patient_edit": WebCase(Capability.PATIENT_EDIT, ("GET", "POST"), patient_scoped=True),
+    "staff:care_team_assign": WebCase(Capability.CARE_TEAM_MANAGE, ("POST",), patient_scoped=True),
+    "staff:care_team_remove": WebCase(Capability.CARE_TEAM_MANAGE, ("POST",), patient_scoped=True),
+    "staff:household_list": WebCase(Capability.PATIENT_VIEW),
+    "staff:household_create": WebCase(Capability.HOUSEHOLD_MANAGE, ("GET", "POST")),
+    "staff:household_detail": WebCase(Capability.PATIENT_VIEW, patient_scoped=True),
+    "staff:household_member_candidates": WebCase(
+        Capability.HOUSEHOLD_MANAGE, patient_scoped=True, shows_target=False
+    ),
+    "staff:household_add_member": WebCase(
+        Capability.HOUSEHOLD_MANAGE, ("POST",), patient_scoped=True
+    ),
+    "staff:household_remove_member": WebCase(
+        Capability.HOUSEHOLD_MANAGE, ("POST",), patient_scoped=True
+    ),
+    "staff:household_set_head": WebCase(
+        Capability.HOUSEHOLD_MANAGE, ("POST",), patient_scoped=True
+    ),
+    "staff:audit_log": WebCase(Capability.AUDIT_VIEW),
+    "portal:home": WebCase(Capability.PORTAL_USE),
+}
+
+# API documents are public so integrators can read them before they hold a token.
+API_DOCUMENTS = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+ROLES = ("admin", "provider", "coordinator", "front_desk", "billing", "patient", "anonymous")
+TARGETS = ("own", "other")
+
+# Everything a refused request must leave untouched (the audit log grows by design).
+GUARDED_MODELS: tuple[type[models.Model], ...] = (
+    Patient,
+    Household,
+    CareTeamMember,
+    User,
+    ApiToken,
+    TotpDevice,
+    RecoveryCode,
+    OutboxMessage,
+    ClinicSettings,
+    Holiday,
+)
+
+
+def _url_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}"
+
+
+def _callbacks(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _callbacks(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}", pattern.callback
+
+
+def _api_operations() -> list[tuple[str, str, str | None]]:
+    """(method, path, capability) for every operation in the OpenAPI document."""
+    schema = api.get_openapi_schema()
+    operations = []
+    for path, entries in schema["paths"].items():
+        for method, operation in entries.items():
+            operations.append((method.upper(), path, operation.get("x-careloop-capability")))
+    return operations
+
+
+def test_every_url_is_in_the_matrix():
+    names = set(_url_names(get_resolver().url_patterns))
+    api_operation_names = {name for name in names if name.startswith("api:")} - API_DOCUMENTS
+    web_names = names - {name for name in names if name.startswith("api:")}
+    assert web_names == set(WEB_CASES), "add new URLs to WEB_CASES with their rule"
+    assert api_operation_names, "the API has operations"
+
+
+def test_the_matrix_agrees_with_each_views_declared_capability():
+    for name, callback in _callbacks(get_resolver().url_patterns):
+        if name not in WEB_CASES:
+            continue
+        declared = getattr(callback, "required_capability", None)
+        rule = WEB_CASES[name].rule
+        if isinstance(rule, Capability):
+            assert declared == rule, name
+        else:
+            assert declared is None, name
+
+
+def test_every_api_operation_names_its_capability():
+    for method, path, capability in _api_operations():
+        if path == "/api/v1/me":
+            assert capability is None
+            continue
+        assert capability in {c.value for c in Capability}, (method, path)
+
+
+@dataclass
+class World:
+    actors: dict[str, User | None]
+    own: Patient
+    other: Patient
+    loose: Patient  # in no household, free to head a new one
+    households: dict[str, Household]
+    care_team: dict[str, CareTeamMember]
+    tokens: dict[str, ApiToken]
+
+
+@pytest.fixture
+def world(patient_ann, patient_bob, admin, provider, coach, front_desk, billing) -> World:
+    now = clock.now()
+    households = {}
+    care_team = {}
+    for key, patient in (("own", patient_ann), ("other", patient_bob)):
+        household = Household.objects.create(
+            name=f"{patient.legal_family_name} household", head=patient, created_at=now
+        )
+        patient.household = household
+        patient.save(update_fields=["household"])
+        households[key] = household
+        care_team[key] = CareTeamMember.objects.create(
+            patient=patient, staff=coach, role=CareTeamRole.COACH, assigned_at=now
+        )
+    other_provider = make_user(role=Role.PROVIDER, username="provider_other")
+    actors: dict[str, User | None] = {
+        "admin": admin,
+        "provider": provider,
+        "coordinator": coach,
+        "front_desk": front_desk,
+        "billing": billing,
+        "patient": patient_ann.user,
+        "anonymous": None,
+    }
+    tokens = {"other": api_token_create(user=other_provider, name="other")[0]}
+    loose = make_patient(given="Lou", family="Loose")
+    return World(actors, patient_ann, patient_bob, loose, households, care_team, tokens)
+
+
+def _snapshot() -> dict[str, list[dict[str, Any]]]:
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())  # type: ignore[attr-defined]
+        for model in GUARDED_MODELS
+    }
+
+
+def _client(actor: User | None) -> Client:
+    return Client() if actor is None else signed_in_client(actor)
+
+
+def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dict[str, Any]:
+    patient = world.own if target == "own" else world.other
+    builders: dict[str, Callable[[], dict[str, Any]]] = {
+        "staff:patient_chart": lambda: {"patient_id": patient.id},
+        "staff:patient_edit": lambda: {"patient_id": patient.id},
+        "staff:care_team_assign": lambda: {"patient_id": patient.id},
+        "staff:care_team_remove": lambda: {
+            "patient_id": patient.id,
+            "member_id": world.care_team[target].id,
+        },
+        "staff:household_detail": lambda: {"household_id": world.households[target].id},
+        "staff:household_member_candidates": lambda: {"household_id": world.households[target].id},
+        "staff:household_add_member": lambda: {"household_id": world.households[target].id},
+        "staff:household_remove_member": lambda: {
+            "household_id": world.households[target].id,
+            "patient_id": patient.id,
+        },
+        "staff:household_set_head": lambda: {
+            "household_id": world.households[target].id,
+            "patient_id": patient.id,
+        },
+        "accounts:token_revoke": lambda: {"token_id": _token(world, target, actor).id},
+        "accounts:password_reset_confirm": lambda: {"uidb64": "MQ", "token": "set-password"},
+    }
+    builder = builders.get(name)
+    return builder() if builder else {}
+
+
+def _token(world: World, target: str, actor: User | None) -> ApiToken:
+    """The acting staff member's own token, or another user's."""
+    if target == "own" and actor is not None and actor.is_clinic_staff:
+        return api_token_create(user=actor, name="own")[0]
+    return world.tokens["other"]
+
+
+def _expected_denial(rule: str | Capability, role: str) -> int | None:
+    """The status a refused request gets, or None when the role is allowed through."""
+    if rule == PUBLIC:
+        return None
+    if role == "anonymous":
+        return 302
+    if rule == SIGNED_IN:
+        return None
+    if role == "patient":
+        return None if rule == Capability.PORTAL_USE else 404
+    if rule == STAFF:
+        return None
+    if rule == Capability.PORTAL_USE:
+        return 404  # the portal is for patients; staff are told there is nothing here
+    assert isinstance(rule, Capability)
+    return None if Role(role) in POLICY[rule] else 403
+
+
+def _web_cases() -> Iterator[Any]:
+    for name, case in WEB_CASES.items():
+        for method in case.methods:
+            for role in ROLES:
+                for target in (
+                    TARGETS if case.patient_scoped or name.endswith("revoke") else ("own",)
+                ):
+                    yield pytest.param(
+                        name, method, role, target, id=f"{name}-{method}-{role}-{target}"
+                    )
+
+
+@pytest.mark.parametrize(("name", "method", "role", "target"), list(_web_cases()))
+def test_web_access(world, name, method, role, target):
+    case = WEB_CASES[name]
+    actor = world.actors[role]
+    client = _client(actor)
+    url = reverse(name, kwargs=_web_kwargs(name, world, target, actor))
+    before = _snapshot()
+    response = client.generic(method, url)
+    denial = _expected_denial(case.rule, role)
+    if name == "accounts:token_revoke" and target == "other" and denial is None:
+        denial = 404  # someone else's token is not found, whoever asks
+    if denial is None:
+        assert response.status_code not in (401, 403, 404), response.status_code
+        assert response.status_code < 500
+        if case.patient_scoped and case.shows_target and method == "GET":
+            patient = world.own if target == "own" else world.other
+            read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
+            assert read.filter(outcome="success").exists(), "a patient read left no audit event"
+        return
+    assert response.status_code == denial
+    if denial == 302:
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert _snapshot() == before, "a refused request changed data"
+
+
+def _api_body(path: str, method: str, world: World) -> dict[str, Any] | None:
+    if method == "POST" and path == "/api/v1/patients":
+        return {
+            "legal_given_name": "Cora",
+            "legal_family_name": "Matrix",
+            "date_of_birth": "1990-02-03",
+            "sex_at_birth": "female",
+        }
+    if method == "PATCH" and path.startswith("/api/v1/patients/"):
+        return {"preferred_name": "Changed"}
+    if method == "POST" and path == "/api/v1/households":
+        return {"name": "Matrix household", "head_id": world.loose.id, "member_ids": []}
+    if method == "PATCH" and path.startswith("/api/v1/households/"):
+        return {"name": "Renamed household"}
+    return None
+
+
+def _api_cases() -> Iterator[Any]:
+    for method, path, capability in _api_operations():
+        for role in ROLES:
+            for target in TARGETS if "{" in path else ("own",):
+                yield pytest.param(
+                    method, path, capability, role, target, id=f"{method}-{path}-{role}-{target}"
+                )
+
+
+@pytest.mark.parametrize(("method", "path", "capability", "role", "target"), list(_api_cases()))
+def test_api_access(world, method, path, capability, role, target):
+    actor = world.actors[role]
+    client = _client(actor)
+    patient = world.own if target == "own" else world.other
+    url = path.replace("{patient_id}", str(patient.id)).replace(
+        "{household_id}", str(world.households[target].id)
+    )
+    body = _api_body(path, method, world)
+    before = _snapshot()
+    if body is None:
+        response = client.generic(method, url)
+    else:
+        response = client.generic(method, url, json.dumps(body), content_type="application/json")
+
+    if role == "anonymous":
+        expected: int | None = 401
+    elif capability is None:
+        expected = None
+    elif role == "patient":
+        own_read = method == "GET" and path == "/api/v1/patients/{patient_id}" and target == "own"
+        own_write = (
+            method == "PATCH" and path == "/api/v1/patients/{patient_id}" and target == "own"
+        )
+        expected = None if own_read else (403 if own_write else 404)
+    else:
+        expected = None if Role(role) in POLICY[Capability(capability)] else 403
+
+    if expected is None:
+        assert response.status_code < 400, (response.status_code, response.content[:300])
+        if method == "GET" and path == "/api/v1/patients/{patient_id}":
+            read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
+            assert read.filter(outcome="success").exists(), "a patient read left no audit event"
+        return
+    assert response.status_code == expected, response.content[:300]
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert _snapshot() == before, "a refused request changed data"
