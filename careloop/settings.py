@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "careloop.audit",
     "careloop.notifications",
     "careloop.patients",
+    "careloop.memberships",
     "careloop.web",
     "careloop.demo",
 ]
