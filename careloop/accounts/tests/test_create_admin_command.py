@@ -48,6 +48,6 @@ def test_it_refuses_a_username_that_exists_in_any_case(admin):
 
 
 def test_it_names_a_bad_email(db):
-    with pytest.raises(CommandError, match="No admin was created. --email: Enter an email"):
+    with pytest.raises(CommandError, match=r"No admin was created\. --email: Enter an email"):
         _run("--username", "owner", "--email", "owner-at-example")
     assert not User.objects.exists()

@@ -113,7 +113,8 @@ def test_the_role_message_lists_the_staff_roles_only(admin):
     with pytest.raises(ValidationFailed) as raised:
         _create(admin, role="patient")
     message = raised.value.errors[0].message
-    assert "Practice admin" in message and "Front desk" in message
+    assert "Practice admin" in message
+    assert "Front desk" in message
     assert "Patient" not in message
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from careloop.audit.models import AuditEvent
@@ -12,7 +14,7 @@ WEEKDAYS = [OpeningHoursInput(weekday=day, opens="08:00", closes="17:00") for da
 
 
 def _update(actor, **overrides):
-    values = {
+    values: dict[str, Any] = {
         "name": "Riverbend Direct Care",
         "time_zone": "America/Denver",
         "currency": "usd",
@@ -124,7 +126,8 @@ def test_the_messages_say_what_to_enter(admin):
         )
     messages = {error.field: error.message for error in raised.value.errors}
     assert "“Mars/Base” is not an IANA time zone" in messages["time_zone"]
-    assert "XYZ" in messages["currency"] and "USD" in messages["currency"]
+    assert "XYZ" in messages["currency"]
+    assert "USD" in messages["currency"]
     assert messages["business_hours.1.closes"] == (
         "Tuesday: the closing time must be after the opening time."
     )
