@@ -21,6 +21,8 @@ class Capability(StrEnum):
     AUDIT_VIEW = "audit.view"
     PORTAL_USE = "portal.use"
     API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105 (a capability name, not a secret)
+    CLINIC_CONFIGURE = "clinic.configure"
+    STAFF_MANAGE = "staff.manage"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -35,6 +37,8 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.AUDIT_VIEW: frozenset({Role.ADMIN}),
     Capability.PORTAL_USE: frozenset({Role.PATIENT}),
     Capability.API_TOKEN_MANAGE: _ALL_STAFF,
+    Capability.CLINIC_CONFIGURE: frozenset({Role.ADMIN}),
+    Capability.STAFF_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

@@ -11,6 +11,7 @@ refused request must leave every table of patient and account data exactly as it
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -84,6 +85,17 @@ WEB_CASES: dict[str, WebCase] = {
         Capability.HOUSEHOLD_MANAGE, ("POST",), patient_scoped=True
     ),
     "staff:audit_log": WebCase(Capability.AUDIT_VIEW),
+    "staff:clinic_settings": WebCase(Capability.CLINIC_CONFIGURE, ("GET", "POST")),
+    "staff:clinic_holiday_add": WebCase(Capability.CLINIC_CONFIGURE, ("POST",)),
+    "staff:clinic_holiday_remove": WebCase(Capability.CLINIC_CONFIGURE, ("POST",)),
+    "staff:staff_list": WebCase(Capability.STAFF_MANAGE),
+    "staff:staff_create": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_detail": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_role": WebCase(Capability.STAFF_MANAGE, ("POST",)),
+    "staff:staff_deactivate": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_reactivate": WebCase(Capability.STAFF_MANAGE, ("POST",)),
+    "staff:staff_mfa_reset": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_invitation_send": WebCase(Capability.STAFF_MANAGE, ("POST",)),
     "portal:home": WebCase(Capability.PORTAL_USE),
 }
 
@@ -177,6 +189,7 @@ class World:
     households: dict[str, Household]
     care_team: dict[str, CareTeamMember]
     tokens: dict[str, ApiToken]
+    staff_target: User  # the staff member the team pages act on
 
 
 @pytest.fixture
@@ -206,7 +219,9 @@ def world(patient_ann, patient_bob, admin, provider, coach, front_desk, billing)
     }
     tokens = {"other": api_token_create(user=other_provider, name="other")[0]}
     loose = make_patient(given="Lou", family="Loose")
-    return World(actors, patient_ann, patient_bob, loose, households, care_team, tokens)
+    return World(
+        actors, patient_ann, patient_bob, loose, households, care_team, tokens, other_provider
+    )
 
 
 def _snapshot() -> dict[str, list[dict[str, Any]]]:
@@ -242,6 +257,20 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
             "patient_id": patient.id,
         },
         "accounts:token_revoke": lambda: {"token_id": _token(world, target, actor).id},
+        "staff:clinic_holiday_remove": lambda: {
+            "holiday_id": Holiday.objects.create(date=date(2030, 12, 25), name="Closed").id
+        },
+        **{
+            name: (lambda: {"user_id": world.staff_target.id})
+            for name in (
+                "staff:staff_detail",
+                "staff:staff_role",
+                "staff:staff_deactivate",
+                "staff:staff_reactivate",
+                "staff:staff_mfa_reset",
+                "staff:staff_invitation_send",
+            )
+        },
         "accounts:password_reset_confirm": lambda: {"uidb64": "MQ", "token": "set-password"},
     }
     builder = builders.get(name)
