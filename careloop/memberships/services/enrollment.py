@@ -44,7 +44,7 @@ def membership_settings() -> MembershipSettings:
     """The clinic's membership settings row, created with defaults on first use."""
     row = MembershipSettings.objects.order_by("id").first()
     if row is None:
-        row = MembershipSettings.objects.create()
+        row, _ = MembershipSettings.objects.get_or_create(id=1)
     return row
 
 

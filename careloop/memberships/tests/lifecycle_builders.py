@@ -147,7 +147,7 @@ def family(family_name: str = "Fairbanks") -> tuple[Patient, Patient, Patient]:
     return head, partner, child
 
 
-def snapshot() -> dict[str, list[dict[str, Any]]]:
+def snapshot() -> dict[str, list[Any]]:
     """Every row the lifecycle writes, to assert that a refused action changed nothing."""
     return {
         "memberships": list(Membership.objects.order_by("id").values()),
