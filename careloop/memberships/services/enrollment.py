@@ -145,6 +145,11 @@ def member_problems(
     return problems
 
 
+def already_covered(errors: list[FieldError]) -> AlreadyCovered:
+    """The error for members another membership covers, its message naming each of them."""
+    return AlreadyCovered(errors, " ".join(error.message for error in errors))
+
+
 def member_add_row(
     *, membership: Membership, patient: Patient, role: MemberRole, on: date
 ) -> MembershipMember:
@@ -160,7 +165,7 @@ def member_add_row(
                 joined_on=on,
             )
     except IntegrityError as error:
-        raise AlreadyCovered(
+        raise already_covered(
             [
                 FieldError(
                     "members",
@@ -300,7 +305,7 @@ def membership_enroll(
         if errors:
             covered = [error for error in errors if error.code == "already_covered"]
             if covered and len(covered) == len(errors):
-                raise AlreadyCovered(errors)
+                raise already_covered(errors)
             raise ValidationFailed(errors)
 
         now = clock.now()

@@ -32,7 +32,6 @@ from careloop.memberships.changes import (
     details_to_json,
     kind_of,
 )
-from careloop.memberships.errors import AlreadyCovered
 from careloop.memberships.lifecycle import COVERING, Action, target_status
 from careloop.memberships.models import (
     CancellationReason,
@@ -51,6 +50,7 @@ from careloop.memberships.models import (
 from careloop.memberships.models.entitlements import EntitlementEntry, EntryKind
 from careloop.memberships.periods import Interval, Period, billing_period, month_boundary
 from careloop.memberships.services.enrollment import (
+    already_covered,
     already_covered_error,
     covering_elsewhere,
     current_price,
@@ -169,7 +169,7 @@ def _reopen_coverage(membership: Membership, on: date) -> None:
         if blocking is not None:
             errors.append(already_covered_error(row.patient, blocking))
     if errors:
-        raise AlreadyCovered(errors)
+        raise already_covered(errors)
     for row in rows.select_related("patient"):
         if row.patient_id in seen:
             seen.discard(row.patient_id)
@@ -504,7 +504,7 @@ def _validate_member_add(membership: Membership, details: MemberAdd, day: date) 
     )
     if problems:
         if all(problem.code == "already_covered" for problem in problems):
-            raise AlreadyCovered(problems)
+            raise already_covered(problems)
         raise ValidationFailed(problems)
 
 
