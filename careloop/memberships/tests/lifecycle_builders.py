@@ -21,6 +21,7 @@ from careloop.memberships.models import (
 )
 from careloop.memberships.periods import Interval
 from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
+from careloop.memberships.services.lifecycle import ChangeOutcome
 from careloop.patients.models import Household, Patient
 from careloop.testing.factories import make_patient
 
@@ -145,6 +146,12 @@ def family(family_name: str = "Fairbanks") -> tuple[Patient, Patient, Patient]:
     child = make_patient(given="Fern", family=family_name, date_of_birth=date(2015, 6, 1))
     make_household(head, partner, child)
     return head, partner, child
+
+
+def scheduled(outcome: ChangeOutcome) -> ScheduledChange:
+    """The change an action scheduled (failing the test when it applied at once instead)."""
+    assert outcome.scheduled is not None, "the action applied at once"
+    return outcome.scheduled
 
 
 def snapshot() -> dict[str, list[Any]]:

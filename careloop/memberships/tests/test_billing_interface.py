@@ -20,7 +20,13 @@ from careloop.memberships.selectors.billing import (
 )
 from careloop.memberships.services import lifecycle
 from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
-from careloop.memberships.tests.lifecycle_builders import enroll, family, freeze_on, make_plan
+from careloop.memberships.tests.lifecycle_builders import (
+    enroll,
+    family,
+    freeze_on,
+    make_plan,
+    scheduled,
+)
 from careloop.testing.factories import make_patient
 
 
@@ -44,9 +50,11 @@ def test_billing_reads_the_household_terms_and_the_scheduled_upgrade(front_desk,
         (child, MemberRole.CHILD),
         start=date(2026, 1, 31),
     )
-    change = lifecycle.membership_upgrade(
-        actor=admin, membership=membership, plan=active_care, at_period_end=True
-    ).scheduled
+    change = scheduled(
+        lifecycle.membership_upgrade(
+            actor=admin, membership=membership, plan=active_care, at_period_end=True
+        )
+    )
     freeze_on(date(2026, 2, 10))
     terms = membership_billing_terms(membership=membership)
     assert (terms.interval, terms.interval_months, terms.anchor_date, terms.anchor_day) == (
@@ -101,6 +109,7 @@ def test_a_fixed_sponsor_share_is_capped_at_the_period_amount(front_desk, plans)
     )
     terms = membership_billing_terms(membership=membership)
     assert terms.period_amount == 28_000
+    assert terms.sponsor is not None
     assert (terms.sponsor.amount, terms.payer_amount) == (12_000, 16_000)
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from careloop.core.errors import Conflict, ValidationFailed
+from careloop.core.errors import CareloopError, Conflict, ValidationFailed
 from careloop.core.periodic import registered_jobs
 from careloop.memberships.models import ChangeStatus, MemberRole, ScheduledChange, StatusChange
 from careloop.memberships.periods import Interval
@@ -19,6 +19,7 @@ from careloop.memberships.tests.lifecycle_builders import (
     make_plan,
     make_reason,
     new_price_version,
+    scheduled,
     snapshot,
 )
 
@@ -51,7 +52,7 @@ def test_a_downgrade_at_period_end_is_visible_revocable_and_applied_once_on_its_
         actor=admin, membership=membership, plan=setup["essentials"], at_period_end=True
     )
     assert not outcome.applied
-    change = outcome.scheduled
+    change = scheduled(outcome)
     assert (change.kind, change.effective_on, change.status) == (
         "plan_change",
         date(2026, 3, 1),
@@ -83,9 +84,14 @@ def test_a_downgrade_at_period_end_is_visible_revocable_and_applied_once_on_its_
 
 def test_a_revoked_change_never_applies(setup, admin, front_desk):
     membership = setup["membership"]
-    change = lifecycle.membership_downgrade(
-        actor=admin, membership=membership, plan=setup["essentials"], effective_on=date(2026, 2, 20)
-    ).scheduled
+    change = scheduled(
+        lifecycle.membership_downgrade(
+            actor=admin,
+            membership=membership,
+            plan=setup["essentials"],
+            effective_on=date(2026, 2, 20),
+        )
+    )
     scheduled_change_revoke(actor=front_desk, change=change)
     assert (change.status, change.revoked_by) == (ChangeStatus.REVOKED, front_desk)
     freeze_on(date(2026, 3, 1))
@@ -121,7 +127,9 @@ def test_cancel_at_period_end_keeps_covering_until_then_and_cancelling_twice_fai
     )
     membership.refresh_from_db()
     assert membership.status == "active"
-    assert "Ending: cancelled from 2026-03-01" in membership_card(membership=membership).warning
+    assert membership_card(membership=membership).warning == (
+        "Ending: cancelled from 2026-03-01; covered until then."
+    )
 
     freeze_on(date(2026, 3, 1))
     assert apply_due_scheduled_changes.call() == 1
@@ -132,7 +140,7 @@ def test_cancel_at_period_end_keeps_covering_until_then_and_cancelling_twice_fai
     assert set(membership.members.values_list("left_on", flat=True)) == {date(2026, 3, 1)}
 
     before = snapshot()
-    with pytest.raises(Exception, match="cancelled cannot cancel") as refused:
+    with pytest.raises(CareloopError, match="cancelled cannot cancel") as refused:
         lifecycle.membership_cancel(actor=admin, membership=membership, reason=reason)
     assert refused.value.code == "illegal_transition"
     assert snapshot() == before
@@ -175,8 +183,8 @@ def test_a_price_change_keeps_the_old_price_until_the_period_start_after_its_dat
         effective_on=date(2026, 3, 15),
         notice_on=date(2026, 2, 10),
     )
-    assert outcome.scheduled.effective_on == date(2026, 4, 1)
-    assert outcome.scheduled.notice_on == date(2026, 2, 10)
+    assert scheduled(outcome).effective_on == date(2026, 4, 1)
+    assert scheduled(outcome).notice_on == date(2026, 2, 10)
 
     freeze_on(date(2026, 3, 31))
     apply_due_scheduled_changes.call()
@@ -191,7 +199,7 @@ def test_a_price_change_keeps_the_old_price_until_the_period_start_after_its_dat
 def test_only_an_admin_changes_an_existing_members_price(setup, front_desk):
     new_price = new_price_version(setup["active_care"], Interval.MONTHLY, 25_000)
     before = snapshot()
-    with pytest.raises(Exception, match="Only an admin"):
+    with pytest.raises(CareloopError, match="Only an admin"):
         lifecycle.membership_change_price(
             actor=front_desk,
             membership=setup["membership"],
@@ -248,7 +256,7 @@ def test_a_plan_without_pauses_refuses_to_pause(admin, front_desk, patient_ann):
 
 def test_resuming_what_is_not_paused_is_refused(setup, admin):
     before = snapshot()
-    with pytest.raises(Exception, match="active cannot resume") as refused:
+    with pytest.raises(CareloopError, match="active cannot resume") as refused:
         lifecycle.membership_resume(actor=admin, membership=setup["membership"])
     assert refused.value.code == "illegal_transition"
     assert snapshot() == before
@@ -267,13 +275,15 @@ def test_the_resume_of_a_limited_pause_cannot_be_revoked(setup, admin):
 
 def test_a_change_that_no_longer_fits_is_skipped_not_retried(setup, admin, front_desk):
     membership = setup["membership"]
-    change = lifecycle.membership_add_member(
-        actor=front_desk,
-        membership=membership,
-        patient=setup["child"],
-        role=MemberRole.CHILD,
-        effective_on=date(2026, 2, 20),
-    ).scheduled
+    change = scheduled(
+        lifecycle.membership_add_member(
+            actor=front_desk,
+            membership=membership,
+            patient=setup["child"],
+            role=MemberRole.CHILD,
+            effective_on=date(2026, 2, 20),
+        )
+    )
     lifecycle.membership_mark_past_due(actor=admin, membership=membership)
     freeze_on(date(2026, 2, 20))
     assert apply_due_scheduled_changes.call() == 0
@@ -309,7 +319,7 @@ def test_reactivating_covers_the_members_again_unless_another_tier_took_them(
     lifecycle.membership_cancel(actor=admin, membership=membership, reason=make_reason())
     other = enroll(front_desk, setup["essentials"], setup["partner"], start=date(2026, 2, 10))
     before = snapshot()
-    with pytest.raises(Exception, match="already covered by Essentials") as refused:
+    with pytest.raises(CareloopError, match="already covered by Essentials") as refused:
         lifecycle.membership_reactivate(actor=admin, membership=membership)
     assert refused.value.code == "already_covered"
     assert snapshot() == before
