@@ -73,14 +73,14 @@ class CardMember:
 
 
 @dataclass(frozen=True)
-class MemberBalance:
-    """One member's balance of one benefit this allowance period (from the ledger)."""
+class CardBalance:
+    """One member's use of one benefit this allowance period; available None is unlimited."""
 
     patient_id: int
-    available: int
+    available: int | None
     held: int
     used: int
-    rollover: int
+    rolled_over: int
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class CardBenefit:
     service_name: str
     allowance_text: str
     beyond_allowance_text: str
-    balances: tuple[MemberBalance, ...]
+    balances: tuple[CardBalance, ...]
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,8 @@ def _warning(membership: Membership, changes: list[ScheduledChange], past_due_ke
 def membership_card(*, membership: Membership, on: date | None = None) -> MembershipCard:
     """The card for one membership as of `on` (today).
 
-    `balances` of each benefit stay empty here; the ledger's balances selector fills them.
+    Each benefit's `balances` (used, held, left, rolled over per member) come from the
+    ledger's balances selector; until it is merged they are empty.
     """
     day = clock.today() if on is None else on
     membership = (
