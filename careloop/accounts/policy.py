@@ -23,6 +23,11 @@ class Capability(StrEnum):
     API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105 (a capability name, not a secret)
     CLINIC_CONFIGURE = "clinic.configure"
     STAFF_MANAGE = "staff.manage"
+    MEMBERSHIP_VIEW = "membership.view"
+    MEMBERSHIP_ENROLL = "membership.enroll"
+    MEMBERSHIP_CHANGE = "membership.change"
+    MEMBERSHIP_BACKDATE = "membership.backdate"
+    MEMBERSHIP_PRICE_CHANGE = "membership.price_change"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -39,6 +44,11 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.API_TOKEN_MANAGE: _ALL_STAFF,
     Capability.CLINIC_CONFIGURE: frozenset({Role.ADMIN}),
     Capability.STAFF_MANAGE: frozenset({Role.ADMIN}),
+    Capability.MEMBERSHIP_VIEW: _ALL_STAFF,
+    Capability.MEMBERSHIP_ENROLL: frozenset({Role.ADMIN, Role.FRONT_DESK}),
+    Capability.MEMBERSHIP_CHANGE: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
+    Capability.MEMBERSHIP_BACKDATE: frozenset({Role.ADMIN}),
+    Capability.MEMBERSHIP_PRICE_CHANGE: frozenset({Role.ADMIN}),
 }
 
 
