@@ -21,6 +21,9 @@ class Capability(StrEnum):
     AUDIT_VIEW = "audit.view"
     PORTAL_USE = "portal.use"
     API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105 (a capability name, not a secret)
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_MANAGE = "catalog.manage"
+    SPONSOR_MANAGE = "sponsor.manage"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -35,6 +38,9 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.AUDIT_VIEW: frozenset({Role.ADMIN}),
     Capability.PORTAL_USE: frozenset({Role.PATIENT}),
     Capability.API_TOKEN_MANAGE: _ALL_STAFF,
+    Capability.CATALOG_VIEW: _ALL_STAFF,
+    Capability.CATALOG_MANAGE: frozenset({Role.ADMIN}),
+    Capability.SPONSOR_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
 }
 
 
