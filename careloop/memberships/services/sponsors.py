@@ -348,6 +348,17 @@ class RowOutcome(StrEnum):
     DUPLICATE = "duplicate"
 
 
+OUTCOME_LABELS = {
+    RowOutcome.ADD: "to add",
+    RowOutcome.TERMINATE: "to terminate",
+    RowOutcome.UNCHANGED: "unchanged",
+    RowOutcome.NOT_FOUND: "not found",
+    RowOutcome.AMBIGUOUS: "ambiguous",
+    RowOutcome.INVALID: "invalid",
+    RowOutcome.CONFLICT: "in conflict with the roster",
+    RowOutcome.DUPLICATE: "repeated in the file",
+}
+
 APPLICABLE = frozenset({RowOutcome.ADD, RowOutcome.TERMINATE, RowOutcome.UNCHANGED})
 
 
@@ -370,6 +381,10 @@ class RosterRow:
     def ok(self) -> bool:
         return self.outcome in APPLICABLE
 
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome].capitalize()
+
 
 @dataclass
 class RosterPreview:
@@ -391,6 +406,15 @@ class RosterPreview:
 
     def count(self, outcome: RowOutcome) -> int:
         return sum(1 for row in self.rows if row.outcome == outcome)
+
+    @property
+    def summary(self) -> str:
+        """ "2 to add, 1 not found": every outcome present, in a fixed order."""
+        return ", ".join(
+            f"{self.count(outcome)} {label}"
+            for outcome, label in OUTCOME_LABELS.items()
+            if self.count(outcome)
+        )
 
 
 def _parse_date(text: str) -> date | None:

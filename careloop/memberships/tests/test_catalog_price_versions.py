@@ -29,7 +29,10 @@ def test_a_price_change_with_members_creates_a_new_version_and_members_keep_thei
     membership = Membership.objects.get(id=membership.id)
     assert (membership.price.version, membership.price.amount) == (1, 9900)
     assert new.version == 2
-    assert AuditEvent.objects.filter(action="catalog.price_set").last().detail["version"] == 2
+    assert (
+        AuditEvent.objects.filter(action="catalog.price_set").latest("sequence").detail["version"]
+        == 2
+    )
 
 
 def test_an_active_plans_price_change_keeps_history_even_without_members(admin):
@@ -74,9 +77,12 @@ def test_each_interval_has_its_own_versions_and_household_pricing(admin):
         child_age_limit=21,
     )
     table = {row.interval.value: row for row in plan_price_table(plan)}
-    assert table["monthly"].current.amount == 9900
+    monthly = table["monthly"].current
+    assert monthly is not None
+    assert monthly.amount == 9900
     assert table["quarterly"].current is None
     annual = table["annual"].current
+    assert annual is not None
     assert (annual.additional_adult_amount, annual.child_amount, annual.child_age_limit) == (
         79000,
         30000,

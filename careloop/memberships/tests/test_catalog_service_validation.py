@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from careloop.audit.models import AuditEvent
@@ -8,7 +10,12 @@ from careloop.memberships.tests.catalog_builders import a_service
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"code": "lab-panel", "name": "Lab panel", "kind": "lab_panel", "a_la_carte_price": 12500}
+GOOD: dict[str, Any] = {
+    "code": "lab-panel",
+    "name": "Lab panel",
+    "kind": "lab_panel",
+    "a_la_carte_price": 12500,
+}
 
 
 def test_a_service_is_created_with_its_price_in_cents_and_audited(admin):

@@ -4,4 +4,5 @@ app_name = "staff"
 urlpatterns = [
     path("patients/", include("careloop.web.staff.patients.urls")),
     path("audit/", include("careloop.web.staff.audit.urls")),
+    path("catalog/", include("careloop.web.staff.catalog.urls")),
 ]
