@@ -162,11 +162,9 @@ def _clean_plan(values: dict[str, Any], *, plan: Plan | None) -> dict[str, Any]:
     checks = rules.Checks()
 
     def number(field: str, label: str, high: int, *, low: int = 0) -> int:
-        checked = checks.run(
-            lambda: rules.count(field, values.get(field), label=label, low=low, high=high),
-            0,
+        return checks.run(
+            lambda: rules.count(field, values.get(field), label=label, low=low, high=high), 0
         )
-        return checked or 0
 
     def money(field: str, label: str) -> int:
         return checks.run(lambda: rules.amount(field, values.get(field), label=label), 0)
