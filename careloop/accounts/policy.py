@@ -28,6 +28,9 @@ class Capability(StrEnum):
     MEMBERSHIP_CHANGE = "membership.change"
     MEMBERSHIP_BACKDATE = "membership.backdate"
     MEMBERSHIP_PRICE_CHANGE = "membership.price_change"
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_MANAGE = "catalog.manage"
+    SPONSOR_MANAGE = "sponsor.manage"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -49,6 +52,9 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.MEMBERSHIP_CHANGE: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
     Capability.MEMBERSHIP_BACKDATE: frozenset({Role.ADMIN}),
     Capability.MEMBERSHIP_PRICE_CHANGE: frozenset({Role.ADMIN}),
+    Capability.CATALOG_VIEW: _ALL_STAFF,
+    Capability.CATALOG_MANAGE: frozenset({Role.ADMIN}),
+    Capability.SPONSOR_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
 }
 
 

@@ -6,4 +6,5 @@ urlpatterns = [
     path("audit/", include("careloop.web.staff.audit.urls")),
     path("clinic/", include("careloop.web.staff.clinic.urls")),
     path("team/", include("careloop.web.staff.team.urls")),
+    path("catalog/", include("careloop.web.staff.catalog.urls")),
 ]
