@@ -137,7 +137,7 @@ def coverage_options(
     return [], _a_la_carte(
         service,
         CoverageOutcome.NOT_COVERED,
-        f"{plans} does not include {_many(service)}: {_one(service)} is "
+        f"{plans} does not include {_one(service)}; it is "
         f"{_money(service.a_la_carte_price, service.currency)} a la carte.",
         membership=covering[0],
     )
