@@ -66,6 +66,7 @@ def test_covered_names_the_plan_the_allowance_and_what_is_left(active_care, pati
         membership.id,
         "Active Care",
     )
+    assert answer.period is not None
     assert (answer.period.start, answer.period.end) == (date(2027, 3, 1), date(2027, 4, 1))
 
 
