@@ -68,7 +68,7 @@ def recomputed(membership):
     entries = list(EntitlementEntry.objects.filter(membership=membership).order_by("id"))
     by_id = {entry.id: entry for entry in entries}
     settled_by = {entry.settles_id: entry for entry in entries if entry.settles_id}
-    totals = defaultdict(lambda: defaultdict(int))
+    totals: defaultdict[date, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     for entry in entries:
         period = totals[entry.period_start]
         kind = entry.kind
@@ -82,6 +82,7 @@ def recomputed(membership):
         if kind == EntryKind.OVERAGE and follower is None:
             period["overage"] += entry.quantity
         if kind == EntryKind.ROLLOVER:
+            assert entry.settles_id is not None
             totals[by_id[entry.settles_id].period_start]["rolled_out"] += entry.quantity
     return {
         start: {
@@ -214,6 +215,7 @@ def test_the_balance_is_the_sum_of_the_ledger_and_never_negative(db, rule, allow
         for start, totals in expected.items():
             found = balance(membership=membership, patient=patient, service=service, on=start)
             assert found.period.start == start
+            assert found.available is not None
             assert {name: getattr(found, name) for name in totals} == totals
             assert found.available >= 0
 

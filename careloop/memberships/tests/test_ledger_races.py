@@ -74,8 +74,11 @@ def _race(operation, patient, service, day, sources):
     ]
     try:
         for contender in contenders:
+            assert contender.stdout is not None
+            assert contender.stderr is not None
             assert contender.stdout.readline().strip() == "ready", contender.stderr.read()
         for contender in contenders:
+            assert contender.stdin is not None
             contender.stdin.write("go\n")
             contender.stdin.flush()
         outcomes = []
