@@ -13,3 +13,9 @@ class AlreadyCovered(ValidationFailed):
 
 class AllowanceExhausted(Conflict):
     code = "allowance_exhausted"
+
+
+class NotCovered(Conflict):
+    """No membership covers the patient for the service on that date (or covers nothing now)."""
+
+    code = "not_covered"

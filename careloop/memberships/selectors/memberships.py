@@ -33,6 +33,7 @@ from careloop.memberships.models import (
 )
 from careloop.memberships.models.catalog import AllowancePeriod
 from careloop.memberships.periods import Interval, Period, billing_period
+from careloop.memberships.selectors.balances import member_balances
 from careloop.memberships.selectors.billing import member_amount
 from careloop.memberships.services.enrollment import membership_settings
 from careloop.patients.models import Patient
@@ -197,7 +198,7 @@ def membership_card(*, membership: Membership, on: date | None = None) -> Member
     """The card for one membership as of `on` (today).
 
     Each benefit's `balances` (used, held, left, rolled over per member) come from the
-    ledger's balances selector; until it is merged they are empty.
+    ledger, in one aggregate query (selectors.balances.member_balances).
     """
     day = clock.today() if on is None else on
     membership = (
@@ -243,6 +244,18 @@ def membership_card(*, membership: Membership, on: date | None = None) -> Member
         if membership.sponsor is not None
         else ""
     )
+    by_service: dict[int, list[CardBalance]] = {}
+    if covering or status == S.PAUSED:
+        for entry in member_balances(membership=membership, on=day):
+            by_service.setdefault(entry.benefit.service_id, []).append(
+                CardBalance(
+                    patient_id=entry.patient_id,
+                    available=entry.balance.available,
+                    held=entry.balance.held,
+                    used=entry.balance.used,
+                    rolled_over=entry.balance.rolled_over,
+                )
+            )
     benefits = tuple(
         CardBenefit(
             service_id=benefit.service_id,
@@ -254,7 +267,7 @@ def membership_card(*, membership: Membership, on: date | None = None) -> Member
                 else f"{money(benefit.beyond_allowance_price(), benefit.service.currency)} "
                 "each beyond it"
             ),
-            balances=(),
+            balances=tuple(by_service.get(benefit.service_id, ())),
         )
         for benefit in membership.plan.benefits.select_related("service").order_by("service__name")
     )

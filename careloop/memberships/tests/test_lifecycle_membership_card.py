@@ -103,3 +103,22 @@ def test_after_cancellation_the_patient_has_no_membership(household, admin):
     assert membership_for_patient(patient=head, on=date(2026, 1, 19)) == membership
     assert membership_for_patient(patient=head, on=date(2026, 1, 20)) is None
     assert membership_card_for_patient(patient=head) is None
+
+
+def test_the_card_shows_each_members_use_and_what_is_left(household, front_desk):
+    from careloop.memberships.services.entitlements import entitlement_consume
+
+    membership, head, partner, child = household
+    freeze_on(date(2026, 1, 20))
+    visit = membership.plan.benefits.get().service
+    entitlement_consume(
+        actor=front_desk,
+        patient=partner,
+        service=visit,
+        on=date(2026, 1, 20),
+        source_type="appointment",
+        source_id="card-1",
+    )
+    card = membership_card(membership=membership)
+    balances = {b.patient_id: (b.used, b.available) for b in card.benefits[0].balances}
+    assert balances == {head.id: (0, 2), partner.id: (1, 1), child.id: (0, 2)}
