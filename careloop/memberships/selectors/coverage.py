@@ -90,7 +90,7 @@ def open_memberships(*, patient: Patient, on: date) -> list[Membership]:
         MembershipMember.objects.filter(patient=patient, joined_on__lte=on)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
         .select_related("membership__plan")
-        .order_by("plan_kind", "membership_id")
+        .order_by()
     )
     ordered = sorted(rows, key=lambda row: (row.plan_kind != PlanKind.TIER, row.membership_id))
     return [row.membership for row in ordered]
@@ -108,7 +108,11 @@ def coverage_options(
             f"{patient.display_name} is not a member on {_day(on, on)}: "
             f"{_one(service)} is {_money(service.a_la_carte_price, service.currency)} a la carte.",
         )
-    policy = past_due_coverage()
+    policy = (
+        past_due_coverage()
+        if any(membership.status == MembershipStatus.PAST_DUE for membership in memberships)
+        else PastDueCoverage.KEEP
+    )
     covering = [membership for membership in memberships if membership_covers(membership, policy)]
     if not covering:
         membership = memberships[0]
