@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck migrations-check pytest test-postgres test-browser bench clean
+.PHONY: run test lint typecheck migrations-check openapi pytest test-postgres test-browser bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Careloop needs Python 3.11 or newer")'
@@ -31,6 +31,11 @@ typecheck: $(STAMP)
 
 migrations-check: $(STAMP)
 	$(BIN)/careloop makemigrations --check --dry-run
+	$(BIN)/careloop openapi --check
+
+## Regenerate the committed OpenAPI document (docs/openapi.json) after changing the API
+openapi: $(STAMP)
+	$(BIN)/careloop openapi
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not browser"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "careloop.notifications",
     "careloop.patients",
     "careloop.memberships",
+    "careloop.api",
     "careloop.web",
     "careloop.demo",
 ]

@@ -21,6 +21,16 @@ class Capability(StrEnum):
     AUDIT_VIEW = "audit.view"
     PORTAL_USE = "portal.use"
     API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105 (a capability name, not a secret)
+    CLINIC_CONFIGURE = "clinic.configure"
+    STAFF_MANAGE = "staff.manage"
+    MEMBERSHIP_VIEW = "membership.view"
+    MEMBERSHIP_ENROLL = "membership.enroll"
+    MEMBERSHIP_CHANGE = "membership.change"
+    MEMBERSHIP_BACKDATE = "membership.backdate"
+    MEMBERSHIP_PRICE_CHANGE = "membership.price_change"
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_MANAGE = "catalog.manage"
+    SPONSOR_MANAGE = "sponsor.manage"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -35,6 +45,16 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.AUDIT_VIEW: frozenset({Role.ADMIN}),
     Capability.PORTAL_USE: frozenset({Role.PATIENT}),
     Capability.API_TOKEN_MANAGE: _ALL_STAFF,
+    Capability.CLINIC_CONFIGURE: frozenset({Role.ADMIN}),
+    Capability.STAFF_MANAGE: frozenset({Role.ADMIN}),
+    Capability.MEMBERSHIP_VIEW: _ALL_STAFF,
+    Capability.MEMBERSHIP_ENROLL: frozenset({Role.ADMIN, Role.FRONT_DESK}),
+    Capability.MEMBERSHIP_CHANGE: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
+    Capability.MEMBERSHIP_BACKDATE: frozenset({Role.ADMIN}),
+    Capability.MEMBERSHIP_PRICE_CHANGE: frozenset({Role.ADMIN}),
+    Capability.CATALOG_VIEW: _ALL_STAFF,
+    Capability.CATALOG_MANAGE: frozenset({Role.ADMIN}),
+    Capability.SPONSOR_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
 }
 
 

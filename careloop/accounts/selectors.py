@@ -1,7 +1,10 @@
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from careloop.accounts import totp
 from careloop.accounts.models import ApiToken, RecoveryCode, SignInThrottle, TotpDevice, User
+from careloop.accounts.roles import STAFF_ROLES, Role
 from careloop.accounts.secrets import decrypt_secret
 from careloop.core import clock
 from careloop.core.errors import NotFound
@@ -49,3 +52,33 @@ def recovery_codes_remaining(*, user: User) -> int:
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A staff member as the team list shows them."""
+
+    user: User
+    has_authenticator_app: bool
+
+
+def staff_members() -> list[StaffRow]:
+    """Every staff member, active ones first, then by name."""
+    confirmed = TotpDevice.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+    users = (
+        User.objects.filter(role__in=STAFF_ROLES)
+        .annotate(has_app=Exists(confirmed))
+        .order_by("-is_active", "last_name", "first_name", "username")
+    )
+    return [StaffRow(user=user, has_authenticator_app=user.has_app) for user in users]
+
+
+def staff_member(*, user_id: int) -> User:
+    user = User.objects.filter(pk=user_id, role__in=STAFF_ROLES).first()
+    if user is None:
+        raise NotFound("No such staff member.")
+    return user
+
+
+def active_admin_count() -> int:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).count()

@@ -4,6 +4,7 @@ from ninja.security import django_auth
 
 from careloop.accounts.policy import POLICY
 from careloop.api.auth import api_token_auth
+from careloop.api.catalog import plans_router, services_router, sponsors_router
 from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
 
@@ -21,6 +22,9 @@ api = NinjaAPI(
 install_problem_handlers(api)
 api.add_router("/patients", patients_router)
 api.add_router("/households", households_router)
+api.add_router("/services", services_router)
+api.add_router("/plans", plans_router)
+api.add_router("/sponsors", sponsors_router)
 
 
 class MeOut(Schema):

@@ -9,7 +9,7 @@ from careloop.accounts.models import User
 from careloop.accounts.policy import Capability, has_capability
 from careloop.audit.models import Outcome
 from careloop.audit.services import audit_record
-from careloop.core.errors import NotFound, PermissionDenied
+from careloop.core.errors import CareloopError, NotFound, PermissionDenied
 from careloop.patients.models import Patient
 
 
@@ -20,46 +20,36 @@ def access_patient(
     capability: Capability = Capability.PATIENT_VIEW,
     action: str = "patient.view",
 ) -> Patient:
-    if user.is_authenticated and user.is_patient:
-        own_id = Patient.objects.filter(user=user).values_list("id", flat=True).first()
-        if own_id != patient_id:
-            audit_record(
-                action=action,
-                actor=user,
-                outcome=Outcome.DENIED,
-                patient_id=patient_id,
-                object_type="patient",
-                object_id=patient_id,
-            )
+    refusal = _refusal(user, patient_id, capability)
+    outcome = Outcome.DENIED if refusal is not None else Outcome.SUCCESS
+    patient = None
+    if refusal is None:
+        patient = Patient.objects.filter(id=patient_id).select_related("household").first()
+        if patient is None:
             raise NotFound("No such patient.")
-        if capability != Capability.PATIENT_VIEW:
-            audit_record(
-                action=action,
-                actor=user,
-                outcome=Outcome.DENIED,
-                patient_id=patient_id,
-                object_type="patient",
-                object_id=patient_id,
-            )
-            raise PermissionDenied("Patients can read their record but not change it here.")
-    elif not has_capability(user, capability):
-        audit_record(
-            action=action,
-            actor=user,
-            outcome=Outcome.DENIED,
-            patient_id=patient_id,
-            object_type="patient",
-            object_id=patient_id,
-        )
-        raise PermissionDenied(f"Your role does not allow {capability.value}.", code="forbidden")
-    patient = Patient.objects.filter(id=patient_id).select_related("household").first()
-    if patient is None:
-        raise NotFound("No such patient.")
     audit_record(
         action=action,
         actor=user,
-        patient_id=patient.id,
+        outcome=outcome,
+        patient_id=patient_id,
         object_type="patient",
-        object_id=patient.id,
+        object_id=patient_id,
     )
+    if refusal is not None:
+        raise refusal
+    assert patient is not None
     return patient
+
+
+def _refusal(user: User, patient_id: int, capability: Capability) -> CareloopError | None:
+    """Why `user` may not reach this patient for `capability`, or None when they may."""
+    if user.is_authenticated and user.is_patient:
+        own_id = Patient.objects.filter(user=user).values_list("id", flat=True).first()
+        if own_id != patient_id:
+            return NotFound("No such patient.")
+        if capability != Capability.PATIENT_VIEW:
+            return PermissionDenied("Patients can read their record but not change it here.")
+        return None
+    if not has_capability(user, capability):
+        return PermissionDenied(f"Your role does not allow {capability.value}.", code="forbidden")
+    return None

@@ -6,10 +6,10 @@ from datetime import date
 
 import phonenumbers
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Collate
 
-from careloop.patients.models import Household, Patient
+from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.patients.search import fold
 
 # Phones without a country code are read as numbers in this region, like new patients' default.
@@ -164,3 +164,19 @@ def households_list(query: str = "") -> QuerySet[Household]:
     if query.strip():
         households = households.filter(name__icontains=query.strip())
     return households
+
+
+def care_team_members(patient: Patient) -> list[CareTeamMember]:
+    """The patient's care team in the order the roles are declared: primary provider first.
+
+    The model orders by the stored role value, which is alphabetical and would put health
+    coaches above the primary provider.
+    """
+    rank = Case(
+        *(When(role=role, then=Value(index)) for index, role in enumerate(CareTeamRole)),
+        default=Value(len(CareTeamRole)),
+        output_field=IntegerField(),
+    )
+    return list(
+        CareTeamMember.objects.filter(patient=patient).select_related("staff").order_by(rank, "id")
+    )

@@ -18,7 +18,10 @@ class NavEntry:
 STAFF_NAV = (
     NavEntry("Patients", "staff:patient_search", Capability.PATIENT_VIEW),
     NavEntry("Households", "staff:household_list", Capability.PATIENT_VIEW),
+    NavEntry("Plans", "staff:catalog_plan_list", Capability.CATALOG_VIEW),
     NavEntry("Audit log", "staff:audit_log", Capability.AUDIT_VIEW),
+    NavEntry("Team", "staff:staff_list", Capability.STAFF_MANAGE),
+    NavEntry("Clinic", "staff:clinic_settings", Capability.CLINIC_CONFIGURE),
 )
 
 

@@ -1,4 +1,4 @@
-"""Writes for sign-in, second factors, recovery codes, passwords and API tokens."""
+"""Writes for sign-in, second factors, recovery codes, passwords, API tokens and staff."""
 
 from careloop.accounts.services.passwords import password_reset_request, user_password_set
 from careloop.accounts.services.recovery_codes import (
@@ -10,6 +10,17 @@ from careloop.accounts.services.sign_in import (
     sign_in_check_password,
     sign_in_check_second_factor,
     sign_out_record,
+)
+from careloop.accounts.services.staff import (
+    set_password_link_parts,
+    staff_create,
+    staff_create_first_admin,
+    staff_deactivate,
+    staff_invitation_send,
+    staff_mfa_reset,
+    staff_reactivate,
+    staff_update_details,
+    staff_update_role,
 )
 from careloop.accounts.services.throttle import sign_in_failure_record, sign_in_throttle_clear
 from careloop.accounts.services.tokens import (
@@ -33,11 +44,20 @@ __all__ = [
     "recovery_code_redeem",
     "recovery_codes_regenerate",
     "recovery_codes_replace",
+    "set_password_link_parts",
     "sign_in_check_password",
     "sign_in_check_second_factor",
     "sign_in_failure_record",
     "sign_in_throttle_clear",
     "sign_out_record",
+    "staff_create",
+    "staff_create_first_admin",
+    "staff_deactivate",
+    "staff_invitation_send",
+    "staff_mfa_reset",
+    "staff_reactivate",
+    "staff_update_details",
+    "staff_update_role",
     "totp_device_accept_code",
     "totp_device_confirm",
     "totp_device_create_confirmed",

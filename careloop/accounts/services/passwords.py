@@ -36,11 +36,9 @@ def password_reset_request(*, email: str, reset_link: ResetLink) -> int:
     absolute link.
     """
     address = email.strip()
-    users = [
-        user
-        for user in User.objects.filter(email__iexact=address, is_active=True).order_by("id")
-        if user.has_usable_password()
-    ]
+    # Staff invited without a password are included: if their invitation link expired, this
+    # is how they get a new one, and it proves the same thing (they hold the mailbox).
+    users = list(User.objects.filter(email__iexact=address, is_active=True).order_by("id"))
     clinic_name = clinic_settings().name
     with transaction.atomic():
         for user in users:

@@ -63,7 +63,11 @@ def test_a_job_is_enqueued_once_per_slot_even_when_ticked_twice():
 @pytest.mark.django_db
 def test_a_tick_enqueues_every_registered_job_that_is_due():
     clock.freeze(SEVEN_PAST_NOON)
-    assert periodic_tick() == ["deliver_due_notifications", "prune_background_records"]
+    assert periodic_tick() == [
+        "apply_due_scheduled_changes",
+        "deliver_due_notifications",
+        "prune_background_records",
+    ]
     clock.advance(timedelta(seconds=15))
     assert periodic_tick() == ["deliver_due_notifications"]
 

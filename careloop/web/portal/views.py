@@ -4,7 +4,8 @@ from django.shortcuts import render
 from careloop.accounts.models import User
 from careloop.core import clock
 from careloop.patients.access import access_patient
-from careloop.patients.models import CareTeamMember, Patient
+from careloop.patients.models import Patient
+from careloop.patients.selectors import care_team_members
 from careloop.web.decorators import portal_view
 
 
@@ -24,8 +25,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "patient": patient,
             "age": patient.age_on(clock.today()),
             "household": patient.household,
-            "care_team": list(
-                CareTeamMember.objects.filter(patient=patient).select_related("staff")
-            ),
+            "care_team": care_team_members(patient),
         },
     )

@@ -4,4 +4,7 @@ app_name = "staff"
 urlpatterns = [
     path("patients/", include("careloop.web.staff.patients.urls")),
     path("audit/", include("careloop.web.staff.audit.urls")),
+    path("clinic/", include("careloop.web.staff.clinic.urls")),
+    path("team/", include("careloop.web.staff.team.urls")),
+    path("catalog/", include("careloop.web.staff.catalog.urls")),
 ]

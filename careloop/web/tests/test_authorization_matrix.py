@@ -11,6 +11,7 @@ refused request must leave every table of patient and account data exactly as it
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -26,6 +27,16 @@ from careloop.api.api import api
 from careloop.audit.models import AuditEvent
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
+from careloop.memberships.models import (
+    Benefit,
+    CancellationReason,
+    MembershipSettings,
+    Plan,
+    PlanPrice,
+    RosterEntry,
+    Service,
+    Sponsor,
+)
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.testing.clients import signed_in_client
@@ -84,6 +95,40 @@ WEB_CASES: dict[str, WebCase] = {
         Capability.HOUSEHOLD_MANAGE, ("POST",), patient_scoped=True
     ),
     "staff:audit_log": WebCase(Capability.AUDIT_VIEW),
+    "staff:clinic_settings": WebCase(Capability.CLINIC_CONFIGURE, ("GET", "POST")),
+    "staff:clinic_holiday_add": WebCase(Capability.CLINIC_CONFIGURE, ("POST",)),
+    "staff:clinic_holiday_remove": WebCase(Capability.CLINIC_CONFIGURE, ("POST",)),
+    "staff:staff_list": WebCase(Capability.STAFF_MANAGE),
+    "staff:staff_create": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_detail": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_role": WebCase(Capability.STAFF_MANAGE, ("POST",)),
+    "staff:staff_deactivate": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_reactivate": WebCase(Capability.STAFF_MANAGE, ("POST",)),
+    "staff:staff_mfa_reset": WebCase(Capability.STAFF_MANAGE, ("GET", "POST")),
+    "staff:staff_invitation_send": WebCase(Capability.STAFF_MANAGE, ("POST",)),
+    "staff:catalog_plan_list": WebCase(Capability.CATALOG_VIEW),
+    "staff:catalog_plan_create": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_plan_detail": WebCase(Capability.CATALOG_VIEW),
+    "staff:catalog_plan_edit": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_plan_status": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
+    "staff:catalog_plan_delete": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
+    "staff:catalog_price_set": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_benefit_add": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_benefit_edit": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_benefit_remove": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
+    "staff:catalog_service_list": WebCase(Capability.CATALOG_VIEW),
+    "staff:catalog_service_create": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_service_edit": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_sponsor_list": WebCase(Capability.CATALOG_VIEW),
+    "staff:catalog_sponsor_create": WebCase(Capability.SPONSOR_MANAGE, ("GET", "POST")),
+    "staff:catalog_sponsor_detail": WebCase(Capability.CATALOG_VIEW),
+    "staff:catalog_sponsor_edit": WebCase(Capability.SPONSOR_MANAGE, ("GET", "POST")),
+    "staff:catalog_roster_add": WebCase(Capability.SPONSOR_MANAGE, ("POST",)),
+    "staff:catalog_roster_terminate": WebCase(Capability.SPONSOR_MANAGE, ("POST",)),
+    "staff:catalog_roster_upload": WebCase(Capability.SPONSOR_MANAGE, ("GET", "POST")),
+    "staff:catalog_settings": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
+    "staff:catalog_reason_create": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
+    "staff:catalog_reason_update": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
     "portal:home": WebCase(Capability.PORTAL_USE),
 }
 
@@ -105,6 +150,14 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     OutboxMessage,
     ClinicSettings,
     Holiday,
+    Service,
+    Plan,
+    PlanPrice,
+    Benefit,
+    CancellationReason,
+    MembershipSettings,
+    Sponsor,
+    RosterEntry,
 )
 
 
@@ -177,6 +230,7 @@ class World:
     households: dict[str, Household]
     care_team: dict[str, CareTeamMember]
     tokens: dict[str, ApiToken]
+    staff_target: User  # the staff member the team pages act on
 
 
 @pytest.fixture
@@ -206,7 +260,47 @@ def world(patient_ann, patient_bob, admin, provider, coach, front_desk, billing)
     }
     tokens = {"other": api_token_create(user=other_provider, name="other")[0]}
     loose = make_patient(given="Lou", family="Loose")
-    return World(actors, patient_ann, patient_bob, loose, households, care_team, tokens)
+    return World(
+        actors, patient_ann, patient_bob, loose, households, care_team, tokens, other_provider
+    )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    plan: Plan
+    service: Service
+    sponsor: Sponsor
+    entry: RosterEntry
+    reason: CancellationReason
+
+
+def _catalog(world: World) -> Catalog:
+    """A draft plan with a price and a benefit, a sponsor with one open roster entry."""
+    now = clock.now()
+    service, _ = Service.objects.get_or_create(
+        code="matrix-visit",
+        defaults={"name": "Matrix visit", "kind": "provider_visit", "a_la_carte_price": 10000},
+    )
+    plan, created = Plan.objects.get_or_create(
+        code="matrix-plan",
+        defaults={"name": "Matrix plan", "created_at": now, "updated_at": now},
+    )
+    if created:
+        PlanPrice.objects.create(
+            plan=plan, interval="monthly", version=1, amount=9900, created_at=now
+        )
+        Benefit.objects.create(plan=plan, service=service, allowance=1)
+    sponsor, created = Sponsor.objects.get_or_create(
+        name="Matrix employer", defaults={"created_at": now}
+    )
+    if created:
+        RosterEntry.objects.create(
+            sponsor=sponsor, patient=world.other, effective_on=date(2025, 1, 1), created_at=now
+        )
+    reason, _ = CancellationReason.objects.get_or_create(
+        code="matrix-reason", defaults={"label": "Matrix reason"}
+    )
+    return Catalog(plan, service, sponsor, RosterEntry.objects.get(sponsor=sponsor), reason)
 
 
 def _snapshot() -> dict[str, list[dict[str, Any]]]:
@@ -242,6 +336,47 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
             "patient_id": patient.id,
         },
         "accounts:token_revoke": lambda: {"token_id": _token(world, target, actor).id},
+        "staff:clinic_holiday_remove": lambda: {
+            "holiday_id": Holiday.objects.create(date=date(2030, 12, 25), name="Closed").id
+        },
+        **{
+            name: (lambda: {"user_id": world.staff_target.id})
+            for name in (
+                "staff:staff_detail",
+                "staff:staff_role",
+                "staff:staff_deactivate",
+                "staff:staff_reactivate",
+                "staff:staff_mfa_reset",
+                "staff:staff_invitation_send",
+            )
+        },
+        "staff:catalog_plan_detail": lambda: {"plan_id": _catalog(world).plan.id},
+        "staff:catalog_plan_edit": lambda: {"plan_id": _catalog(world).plan.id},
+        "staff:catalog_plan_status": lambda: {"plan_id": _catalog(world).plan.id},
+        "staff:catalog_plan_delete": lambda: {"plan_id": _catalog(world).plan.id},
+        "staff:catalog_price_set": lambda: {
+            "plan_id": _catalog(world).plan.id,
+            "interval": "monthly",
+        },
+        "staff:catalog_benefit_add": lambda: {"plan_id": _catalog(world).plan.id},
+        "staff:catalog_benefit_edit": lambda: {
+            "plan_id": _catalog(world).plan.id,
+            "service_id": _catalog(world).service.id,
+        },
+        "staff:catalog_benefit_remove": lambda: {
+            "plan_id": _catalog(world).plan.id,
+            "service_id": _catalog(world).service.id,
+        },
+        "staff:catalog_service_edit": lambda: {"service_id": _catalog(world).service.id},
+        "staff:catalog_sponsor_detail": lambda: {"sponsor_id": _catalog(world).sponsor.id},
+        "staff:catalog_sponsor_edit": lambda: {"sponsor_id": _catalog(world).sponsor.id},
+        "staff:catalog_roster_add": lambda: {"sponsor_id": _catalog(world).sponsor.id},
+        "staff:catalog_roster_terminate": lambda: {
+            "sponsor_id": _catalog(world).sponsor.id,
+            "entry_id": _catalog(world).entry.id,
+        },
+        "staff:catalog_roster_upload": lambda: {"sponsor_id": _catalog(world).sponsor.id},
+        "staff:catalog_reason_update": lambda: {"reason_id": _catalog(world).reason.id},
         "accounts:password_reset_confirm": lambda: {"uidb64": "MQ", "token": "set-password"},
     }
     builder = builders.get(name)
@@ -324,7 +459,29 @@ def _api_body(path: str, method: str, world: World) -> dict[str, Any] | None:
         return {"name": "Matrix household", "head_id": world.loose.id, "member_ids": []}
     if method == "PATCH" and path.startswith("/api/v1/households/"):
         return {"name": "Renamed household"}
-    return None
+    catalog_bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/v1/services"): {
+            "code": "matrix-new-service",
+            "name": "Matrix new service",
+            "kind": "other",
+            "a_la_carte_price": 1000,
+        },
+        ("PATCH", "/api/v1/services/{service_id}"): {"name": "Renamed service"},
+        ("POST", "/api/v1/plans"): {"code": "matrix-new-plan", "name": "Matrix new plan"},
+        ("PATCH", "/api/v1/plans/{plan_id}"): {"description": "Changed"},
+        ("PUT", "/api/v1/plans/{plan_id}/prices/{interval}"): {"amount": 12300},
+        ("PUT", "/api/v1/plans/{plan_id}/benefits/{service_id}"): {"allowance": 3},
+        ("POST", "/api/v1/sponsors"): {"name": "Matrix new sponsor"},
+        ("PATCH", "/api/v1/sponsors/{sponsor_id}"): {"contact_name": "Changed"},
+        ("POST", "/api/v1/sponsors/{sponsor_id}/roster"): {
+            "patient_id": world.loose.id,
+            "effective_on": "2025-01-01",
+        },
+        ("POST", "/api/v1/sponsors/{sponsor_id}/roster/{entry_id}/terminate"): {
+            "terminated_on": "2030-01-01"
+        },
+    }
+    return catalog_bodies.get((method, path))
 
 
 def _api_cases() -> Iterator[Any]:
@@ -344,6 +501,16 @@ def test_api_access(world, method, path, capability, role, target):
     url = path.replace("{patient_id}", str(patient.id)).replace(
         "{household_id}", str(world.households[target].id)
     )
+    if any(key in url for key in ("{plan_id}", "{service_id}", "{sponsor_id}")):
+        catalog = _catalog(world)
+        for key, value in {
+            "{plan_id}": catalog.plan.id,
+            "{service_id}": catalog.service.id,
+            "{sponsor_id}": catalog.sponsor.id,
+            "{entry_id}": catalog.entry.id,
+            "{interval}": "monthly",
+        }.items():
+            url = url.replace(key, str(value))
     body = _api_body(path, method, world)
     before = _snapshot()
     if body is None:

@@ -13,8 +13,8 @@ from django.http import HttpRequest
 
 from careloop.accounts.policy import Capability, has_capability
 from careloop.core import clock
-from careloop.patients.models import CareTeamMember, CareTeamRole, Patient
-from careloop.patients.selectors import household_members
+from careloop.patients.models import CareTeamRole, Patient
+from careloop.patients.selectors import care_team_members, household_members
 from careloop.patients.services.care_team import eligible_staff
 from careloop.web.staff.patients.views.common import acting_user
 
@@ -55,7 +55,7 @@ def household(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 def care_team(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     can_manage = has_capability(acting_user(request), Capability.CARE_TEAM_MANAGE)
     return {
-        "members": list(CareTeamMember.objects.filter(patient=patient).select_related("staff")),
+        "members": care_team_members(patient),
         "can_manage": can_manage,
         "staff_choices": eligible_staff() if can_manage else [],
         "role_choices": CareTeamRole.choices,

@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from careloop.accounts.policy import Capability
+from careloop.accounts.policy import Capability, has_capability
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
 from careloop.patients import services
@@ -23,7 +23,13 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     """Find a patient by name, date of birth, phone or email; htmx swaps in the results."""
     query = request.GET.get("q", "").strip()[:200]
     rows, more = search_rows(request, query, limit=RESULT_LIMIT)
-    context = {"query": query, "rows": rows, "more": more, "limit": RESULT_LIMIT}
+    context = {
+        "query": query,
+        "rows": rows,
+        "more": more,
+        "limit": RESULT_LIMIT,
+        "can_create": has_capability(acting_user(request), Capability.PATIENT_CREATE),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "staff/patients/_results.html", context)
     return render(request, "staff/patients/search.html", context)

@@ -1,0 +1,267 @@
+"""What billing reads from memberships: the whole interface, as typed values.
+
+Billing (a separate app) never reads membership tables directly; it calls two functions:
+
+- `membership_billing_terms(membership=..., on=day)` -> `BillingTerms`: the price version
+  the membership pays (amounts per interval in minor units: primary, each additional adult,
+  each child, the child age limit, the enrollment fee), the interval and its length in months,
+  the anchor (`anchor_date`, `anchor_day`: periods step from the anchor date on the anchor day,
+  clamped in short months; a later anchor than the start date makes [start, anchor) a stub
+  period), the billing period containing `on`, the household on that day (each member's role,
+  age at the period start, joined/left dates for proration and the amount the member adds),
+  the period amount before proration, the sponsor's share of it, the status and whether it
+  covers, the pause and cancellation dates, and the scheduled changes with their typed
+  details (careloop.memberships.changes), so billing can prorate an upgrade or stop renewing
+  at a scheduled cancellation.
+- `membership_overage_uses(membership=..., period=...)` -> `list[OverageUse]`: uses beyond
+  the allowance in that period that were not reversed, each with its unit price, to charge.
+
+Proration, rounding and invoices belong to billing: these values are per whole interval.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+
+from careloop.core import clock
+from careloop.memberships.changes import ChangeDetails, details_for
+from careloop.memberships.lifecycle import COVERING
+from careloop.memberships.models import (
+    ChangeKind,
+    ChangeStatus,
+    EntitlementEntry,
+    EntryKind,
+    MemberRole,
+    Membership,
+    MembershipMember,
+    MembershipStatus,
+    PastDueCoverage,
+    PlanPrice,
+    SponsorShare,
+)
+from careloop.memberships.periods import INTERVAL_MONTHS, Interval, Period, billing_period
+from careloop.memberships.services.enrollment import membership_settings
+
+
+@dataclass(frozen=True)
+class BillingPrice:
+    price_id: int
+    version: int
+    currency: str
+    primary_amount: int
+    additional_adult_amount: int
+    child_amount: int
+    child_age_limit: int
+    enrollment_fee: int
+
+
+@dataclass(frozen=True)
+class BillingMember:
+    patient_id: int
+    role: MemberRole
+    age_at_period_start: int
+    joined_on: date
+    left_on: date | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class SponsorShareTerms:
+    sponsor_id: int
+    sponsor_name: str
+    share: SponsorShare
+    fixed_amount_per_member_per_month: int | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class BillingScheduledChange:
+    id: int
+    kind: ChangeKind
+    effective_on: date
+    notice_on: date | None
+    details: ChangeDetails
+
+
+@dataclass(frozen=True)
+class BillingTerms:
+    membership_id: int
+    status: MembershipStatus
+    covering: bool
+    plan_id: int
+    plan_code: str
+    interval: Interval
+    interval_months: int
+    start_date: date
+    anchor_date: date
+    anchor_day: int
+    current_period: Period
+    price: BillingPrice
+    members: tuple[BillingMember, ...]
+    period_amount: int
+    payer_patient_id: int | None
+    sponsor: SponsorShareTerms | None
+    payer_amount: int
+    pause_fee_per_month: int
+    paused_on: date | None
+    resumes_on: date | None
+    cancelled_on: date | None
+    ended_on: date | None
+    scheduled_changes: tuple[BillingScheduledChange, ...]
+
+
+@dataclass(frozen=True)
+class OverageUse:
+    entry_id: int
+    patient_id: int
+    service_id: int
+    service_name: str
+    occurred_on: date
+    quantity: int
+    unit_price: int
+    amount: int
+    source_type: str
+    source_id: str
+
+
+def member_amount(price: PlanPrice, role: str) -> int:
+    """What one member adds per interval: the primary pays the plan amount."""
+    if role == MemberRole.PRIMARY:
+        return price.amount
+    if role == MemberRole.CHILD:
+        return price.child_amount
+    return price.additional_adult_amount
+
+
+def membership_billing_terms(*, membership: Membership, on: date | None = None) -> BillingTerms:
+    """The membership's billing terms for the billing period containing `on` (today)."""
+    day = clock.today() if on is None else on
+    membership = Membership.objects.select_related("plan", "price", "sponsor").get(pk=membership.pk)
+    interval = Interval(membership.interval)
+    period = billing_period(
+        start_date=membership.start_date,
+        anchor=membership.anchor_date,
+        anchor_day=membership.anchor_day,
+        interval=interval,
+        day=max(day, membership.start_date),
+    )
+    price = membership.price
+    rows = (
+        MembershipMember.objects.filter(membership=membership, joined_on__lt=period.end)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=period.start))
+        .select_related("patient")
+        .order_by("id")
+    )
+    members = tuple(
+        BillingMember(
+            patient_id=row.patient_id,
+            role=MemberRole(row.role),
+            age_at_period_start=row.patient.age_on(period.start),
+            joined_on=row.joined_on,
+            left_on=row.left_on,
+            amount=member_amount(price, row.role),
+        )
+        for row in rows
+    )
+    covering_on_day = [
+        member
+        for member in members
+        if member.joined_on <= day and (member.left_on is None or member.left_on > day)
+    ]
+    period_amount = sum(member.amount for member in covering_on_day)
+    sponsor_terms = None
+    sponsor_amount = 0
+    sponsor = membership.sponsor
+    if sponsor is not None:
+        if sponsor.share == SponsorShare.ALL or sponsor.fixed_share_amount is None:
+            sponsor_amount = period_amount
+        else:
+            per_member = sponsor.fixed_share_amount * INTERVAL_MONTHS[interval]
+            sponsor_amount = min(period_amount, per_member * len(covering_on_day))
+        sponsor_terms = SponsorShareTerms(
+            sponsor_id=sponsor.pk,
+            sponsor_name=sponsor.name,
+            share=SponsorShare(sponsor.share),
+            fixed_amount_per_member_per_month=sponsor.fixed_share_amount,
+            amount=sponsor_amount,
+        )
+    status = MembershipStatus(membership.status)
+    past_due_keeps = membership_settings().past_due_coverage == PastDueCoverage.KEEP
+    covering = status in COVERING and (status != MembershipStatus.PAST_DUE or past_due_keeps)
+    changes = tuple(
+        BillingScheduledChange(
+            id=change.pk,
+            kind=ChangeKind(change.kind),
+            effective_on=change.effective_on,
+            notice_on=change.notice_on,
+            details=details_for(change),
+        )
+        for change in membership.scheduled_changes.filter(status=ChangeStatus.SCHEDULED).order_by(
+            "effective_on", "id"
+        )
+    )
+    return BillingTerms(
+        membership_id=membership.pk,
+        status=status,
+        covering=covering,
+        plan_id=membership.plan_id,
+        plan_code=membership.plan.code,
+        interval=interval,
+        interval_months=INTERVAL_MONTHS[interval],
+        start_date=membership.start_date,
+        anchor_date=membership.anchor_date,
+        anchor_day=membership.anchor_day,
+        current_period=period,
+        price=BillingPrice(
+            price_id=price.pk,
+            version=price.version,
+            currency=membership.plan.currency,
+            primary_amount=price.amount,
+            additional_adult_amount=price.additional_adult_amount,
+            child_amount=price.child_amount,
+            child_age_limit=price.child_age_limit,
+            enrollment_fee=membership.plan.enrollment_fee,
+        ),
+        members=members,
+        period_amount=period_amount,
+        payer_patient_id=membership.payer_patient_id,
+        sponsor=sponsor_terms,
+        payer_amount=period_amount - sponsor_amount,
+        pause_fee_per_month=membership.plan.pause_fee_per_month,
+        paused_on=membership.paused_on,
+        resumes_on=membership.resumes_on,
+        cancelled_on=membership.cancelled_on,
+        ended_on=membership.ended_on,
+        scheduled_changes=changes,
+    )
+
+
+def membership_overage_uses(*, membership: Membership, period: Period) -> list[OverageUse]:
+    """Uses beyond the allowance that happened in `period` and were not reversed."""
+    entries = (
+        EntitlementEntry.objects.filter(
+            membership=membership,
+            kind=EntryKind.OVERAGE,
+            occurred_on__gte=period.start,
+            occurred_on__lt=period.end,
+        )
+        .exclude(settled_by__kind=EntryKind.REVERSE)
+        .select_related("service")
+        .order_by("occurred_on", "id")
+    )
+    return [
+        OverageUse(
+            entry_id=entry.pk,
+            patient_id=entry.patient_id,
+            service_id=entry.service_id,
+            service_name=entry.service.name,
+            occurred_on=entry.occurred_on,
+            quantity=entry.quantity,
+            unit_price=entry.unit_price or 0,
+            amount=entry.quantity * (entry.unit_price or 0),
+            source_type=entry.source_type,
+            source_id=entry.source_id,
+        )
+        for entry in entries
+    ]

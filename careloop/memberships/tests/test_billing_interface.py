@@ -1,0 +1,148 @@
+"""What billing reads: price, interval, anchor, period, household, sponsor share, overages."""
+
+from datetime import date
+
+import pytest
+
+from careloop.core import clock
+from careloop.memberships.changes import PlanChange
+from careloop.memberships.models import (
+    EntitlementEntry,
+    MemberRole,
+    RosterEntry,
+    Service,
+    Sponsor,
+)
+from careloop.memberships.periods import Interval, Period
+from careloop.memberships.selectors.billing import (
+    membership_billing_terms,
+    membership_overage_uses,
+)
+from careloop.memberships.services import lifecycle
+from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
+from careloop.memberships.tests.lifecycle_builders import (
+    enroll,
+    family,
+    freeze_on,
+    make_plan,
+    scheduled,
+)
+from careloop.testing.factories import make_patient
+
+
+@pytest.fixture
+def plans(db):
+    freeze_on(date(2026, 1, 31))
+    return (
+        make_plan(code="essentials", rank=1, name="Essentials", monthly=10_000),
+        make_plan(code="active-care", rank=2, name="Active Care", monthly=20_000),
+    )
+
+
+def test_billing_reads_the_household_terms_and_the_scheduled_upgrade(front_desk, admin, plans):
+    essentials, active_care = plans
+    head, partner, child = family()
+    membership = enroll(
+        front_desk,
+        essentials,
+        head,
+        (partner, MemberRole.ADULT),
+        (child, MemberRole.CHILD),
+        start=date(2026, 1, 31),
+    )
+    change = scheduled(
+        lifecycle.membership_upgrade(
+            actor=admin, membership=membership, plan=active_care, at_period_end=True
+        )
+    )
+    freeze_on(date(2026, 2, 10))
+    terms = membership_billing_terms(membership=membership)
+    assert (terms.interval, terms.interval_months, terms.anchor_date, terms.anchor_day) == (
+        Interval.MONTHLY,
+        1,
+        date(2026, 1, 31),
+        31,
+    )
+    assert terms.current_period == Period(date(2026, 1, 31), date(2026, 2, 28))
+    assert (terms.price.primary_amount, terms.price.version, terms.price.currency) == (
+        10_000,
+        1,
+        "USD",
+    )
+    assert [(m.role, m.age_at_period_start, m.amount) for m in terms.members] == [
+        (MemberRole.PRIMARY, 40, 10_000),
+        (MemberRole.ADULT, 41, 5_000),
+        (MemberRole.CHILD, 10, 2_500),
+    ]
+    assert (terms.period_amount, terms.payer_amount, terms.sponsor) == (17_500, 17_500, None)
+    assert terms.payer_patient_id == head.id
+    assert [(c.kind, c.effective_on) for c in terms.scheduled_changes] == [
+        ("plan_change", date(2026, 2, 28))
+    ]
+    details = terms.scheduled_changes[0].details
+    assert isinstance(details, PlanChange)
+    assert (details.plan_id, details.upgrade, terms.scheduled_changes[0].id) == (
+        active_care.id,
+        True,
+        change.id,
+    )
+
+
+def test_a_fixed_sponsor_share_is_capped_at_the_period_amount(front_desk, plans):
+    essentials, _ = plans
+    sponsor = Sponsor.objects.create(
+        name="Acme Works", share="fixed", fixed_share_amount=4_000, created_at=clock.now()
+    )
+    sponsor.plans.add(essentials)
+    worker = make_patient(given="Wanda")
+    RosterEntry.objects.create(
+        sponsor=sponsor, patient=worker, effective_on=date(2026, 1, 1), created_at=clock.now()
+    )
+    membership = membership_enroll(
+        actor=front_desk,
+        plan=essentials,
+        interval=Interval.QUARTERLY,
+        sponsor=sponsor,
+        members=[MemberSpec(patient=worker, role=MemberRole.PRIMARY)],
+        start_date=date(2026, 1, 31),
+        payment_method_on_file=True,
+    )
+    terms = membership_billing_terms(membership=membership)
+    assert terms.period_amount == 28_000
+    assert terms.sponsor is not None
+    assert (terms.sponsor.amount, terms.payer_amount) == (12_000, 16_000)
+
+
+def test_overage_uses_to_charge_leave_out_reversed_ones(front_desk, plans):
+    essentials, _ = plans
+    ann = make_patient(given="Ann")
+    membership = enroll(front_desk, essentials, ann, start=date(2026, 1, 31))
+    service = Service.objects.create(
+        code="iv", name="IV therapy", kind="iv_therapy", a_la_carte_price=20_000
+    )
+
+    def entry(kind, source_id, settles=None, on=date(2026, 2, 5)):
+        return EntitlementEntry.objects.create(
+            membership=membership,
+            patient=ann,
+            service=service,
+            kind=kind,
+            quantity=1,
+            period_start=date(2026, 1, 31),
+            period_end=date(2026, 2, 28),
+            occurred_on=on,
+            source_type="appointment",
+            source_id=source_id,
+            unit_price=15_000,
+            settles=settles,
+            recorded_at=clock.now(),
+        )
+
+    kept = entry("overage", "a1")
+    reversed_use = entry("overage", "a2")
+    entry("reverse", "", settles=reversed_use)
+    entry("overage", "a3", on=date(2026, 3, 1))
+    uses = membership_overage_uses(
+        membership=membership, period=Period(date(2026, 1, 31), date(2026, 2, 28))
+    )
+    assert [(u.entry_id, u.amount, u.source_id) for u in uses] == [(kept.id, 15_000, "a1")]
