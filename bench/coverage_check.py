@@ -266,6 +266,7 @@ def time_enrollments(count: int) -> str:
 
 def _time_enrollments(enrollment: Any, count: int) -> str:
     from careloop.accounts.models import User
+    from careloop.core import clock
     from careloop.memberships.models import Plan
     from careloop.patients.models import Patient
 
@@ -291,7 +292,7 @@ def _time_enrollments(enrollment: Any, count: int) -> str:
             interval="monthly",
             payer_patient=patient,
             members=[enrollment.MemberSpec(patient=patient, role="primary")],
-            start_date=date(2025, 12, 1),
+            start_date=clock.today(),
             anchor="start_day",
             **extra,
         )
