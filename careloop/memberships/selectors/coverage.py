@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from django.db import connection
+
 from careloop.memberships.lifecycle import COVERING
 from careloop.memberships.models import (
     Benefit,
@@ -92,6 +94,7 @@ def _coverage_rows(
     compile cost more than the query): tier first, then programs.
     """
     benefit_fields = [field.attname for field in Benefit._meta.concrete_fields]
+    day = connection.ops.adapt_datefield_value(on)
     benefit_columns = ", ".join(f"b.{name} AS benefit_{name}" for name in benefit_fields)
     rows = Membership.objects.raw(
         f"SELECT m.*, mm.plan_kind AS coverage_kind, p.name AS coverage_plan_name, "  # noqa: S608
@@ -102,7 +105,7 @@ def _coverage_rows(
         f"LEFT JOIN {Benefit._meta.db_table} b ON b.plan_id = m.plan_id AND b.service_id = %s "
         "WHERE mm.patient_id = %s AND mm.joined_on <= %s "
         "AND (mm.left_on IS NULL OR mm.left_on > %s)",
-        [service.pk, patient.pk, on, on],
+        [service.pk, patient.pk, day, day],
     )
     found: list[tuple[str, Membership, Benefit | None]] = []
     for membership in rows:
