@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db import connection
 
 from careloop.memberships.lifecycle import COVERING
 from careloop.memberships.models import (
@@ -20,6 +20,7 @@ from careloop.memberships.models import (
     MembershipSettings,
     MembershipStatus,
     PastDueCoverage,
+    Plan,
     PlanKind,
     Service,
 )
@@ -84,23 +85,53 @@ def membership_covers(membership: Membership, policy: PastDueCoverage) -> bool:
     return membership.status != MembershipStatus.PAST_DUE or policy == PastDueCoverage.KEEP
 
 
-def open_memberships(*, patient: Patient, on: date) -> list[Membership]:
-    """The memberships covering the patient on `on` (by member dates): tier first, then programs."""
-    rows = (
-        MembershipMember.objects.filter(patient=patient, joined_on__lte=on)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
-        .select_related("membership__plan")
-        .order_by("plan_kind", "membership_id")
+def _coverage_rows(
+    *, patient: Patient, service: Service, on: date
+) -> list[tuple[Membership, Benefit | None]]:
+    """The patient's memberships on `on` with their plan and their benefit for `service`.
+
+    One statement (coverage checks run on every booking screen, and the ORM's select_related
+    compile cost more than the query): tier first, then programs.
+    """
+    benefit_fields = [field.attname for field in Benefit._meta.concrete_fields]
+    day = connection.ops.adapt_datefield_value(on)
+    benefit_columns = ", ".join(f"b.{name} AS benefit_{name}" for name in benefit_fields)
+    rows = Membership.objects.raw(
+        f"SELECT m.*, mm.plan_kind AS coverage_kind, p.name AS coverage_plan_name, "  # noqa: S608
+        f"{benefit_columns} "
+        f"FROM {MembershipMember._meta.db_table} mm "
+        f"JOIN {Membership._meta.db_table} m ON m.id = mm.membership_id "
+        f"JOIN {Plan._meta.db_table} p ON p.id = m.plan_id "
+        f"LEFT JOIN {Benefit._meta.db_table} b ON b.plan_id = m.plan_id AND b.service_id = %s "
+        "WHERE mm.patient_id = %s AND mm.joined_on <= %s "
+        "AND (mm.left_on IS NULL OR mm.left_on > %s)",
+        [service.pk, patient.pk, day, day],
     )
-    ordered = sorted(rows, key=lambda row: (row.plan_kind != PlanKind.TIER, row.membership_id))
-    return [row.membership for row in ordered]
+    found: list[tuple[str, Membership, Benefit | None]] = []
+    for membership in rows:
+        extra = vars(membership)
+        membership.plan = Plan.from_db(
+            rows.db,
+            ["id", "name", "kind"],
+            [membership.plan_id, extra["coverage_plan_name"], extra["coverage_kind"]],
+        )
+        benefit = None
+        if extra["benefit_id"] is not None:
+            benefit = Benefit.from_db(
+                rows.db, benefit_fields, [extra[f"benefit_{name}"] for name in benefit_fields]
+            )
+            benefit.service = service
+        found.append((extra["coverage_kind"], membership, benefit))
+    found.sort(key=lambda row: (row[0] != PlanKind.TIER, row[1].pk))
+    return [(membership, benefit) for _, membership, benefit in found]
 
 
 def coverage_options(
     *, patient: Patient, service: Service, on: date
 ) -> tuple[list[CoverageOption], CoverageAnswer | None]:
     """The memberships that may cover this use, or, when there are none, the answer saying why."""
-    memberships = open_memberships(patient=patient, on=on)
+    rows = _coverage_rows(patient=patient, service=service, on=on)
+    memberships = [membership for membership, _ in rows]
     if not memberships:
         return [], _a_la_carte(
             service,
@@ -108,8 +139,16 @@ def coverage_options(
             f"{patient.display_name} is not a member on {_day(on, on)}: "
             f"{_one(service)} is {_money(service.a_la_carte_price, service.currency)} a la carte.",
         )
-    policy = past_due_coverage()
-    covering = [membership for membership in memberships if membership_covers(membership, policy)]
+    policy = (
+        past_due_coverage()
+        if any(membership.status == MembershipStatus.PAST_DUE for membership in memberships)
+        else PastDueCoverage.KEEP
+    )
+    covering = [
+        (membership, benefit)
+        for membership, benefit in rows
+        if membership_covers(membership, policy)
+    ]
     if not covering:
         membership = memberships[0]
         return [], _a_la_carte(
@@ -120,26 +159,20 @@ def coverage_options(
             f"{_money(service.a_la_carte_price, service.currency)} a la carte.",
             membership=membership,
         )
-    benefits = {
-        benefit.plan_id: benefit
-        for benefit in Benefit.objects.filter(
-            plan_id__in=[membership.plan_id for membership in covering], service=service
-        ).select_related("service")
-    }
     options = [
-        CoverageOption(membership=membership, benefit=benefits[membership.plan_id])
-        for membership in covering
-        if membership.plan_id in benefits
+        CoverageOption(membership=membership, benefit=benefit)
+        for membership, benefit in covering
+        if benefit is not None
     ]
     if options:
         return options, None
-    plans = " or ".join(membership.plan.name for membership in covering)
+    plans = " or ".join(membership.plan.name for membership, _ in covering)
     return [], _a_la_carte(
         service,
         CoverageOutcome.NOT_COVERED,
         f"{plans} does not include {_one(service)}; it is "
         f"{_money(service.a_la_carte_price, service.currency)} a la carte.",
-        membership=covering[0],
+        membership=covering[0][0],
     )
 
 
