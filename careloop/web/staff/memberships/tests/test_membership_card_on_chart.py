@@ -62,9 +62,7 @@ def test_the_card_shows_plan_payer_members_period_renewal_and_what_is_left(front
     assert "2026-01-15 to 2026-02-14" in card
     assert "Next renewal</dt><dd>2026-02-15" in card
     assert "Provider visit" in card and "2 a month" in card
-    child_row = re.search(
-        rf"<td>{re.escape(enrolled.child.full_name)}</td>(.*?)</tr>", card, re.S
-    )
+    child_row = re.search(rf"<td>{re.escape(enrolled.child.full_name)}</td>(.*?)</tr>", card, re.S)
     assert child_row is not None
     numbers = re.findall(r'class="amount">(?:<strong>)?(\w+)', child_row.group(1))
     assert numbers == ["1", "0", "1", "0"]  # used, held, left, rolled over
@@ -92,9 +90,7 @@ def test_the_card_warns_when_past_due_paused_or_ending(front_desk, admin, setup,
     if setup == "past_due":
         lifecycle.membership_mark_past_due(actor=admin, membership=membership)
     elif setup == "paused":
-        lifecycle.membership_pause(
-            actor=admin, membership=membership, resumes_on=date(2026, 3, 1)
-        )
+        lifecycle.membership_pause(actor=admin, membership=membership, resumes_on=date(2026, 3, 1))
     else:
         lifecycle.membership_cancel(
             actor=admin, membership=membership, reason=make_reason(), at_period_end=True
