@@ -54,11 +54,14 @@ def test_the_page_offers_the_household_active_plans_with_prices_and_today(clinic
     head, partner, child = family()
     page = client_for(front_desk).get(url(head)).content.decode()
     assert f"Enroll {head.full_name}" in page
-    assert partner.full_name in page and child.full_name in page
+    assert partner.full_name in page
+    assert child.full_name in page
     assert f'name="role_{child.id}"' in page
     # The child of ten defaults to child, the partner to adult.
     assert 'value="child" selected' in page.split(f'name="role_{child.id}"')[1][:300]
-    assert "Active Care" in page and "$200.00 monthly" in page and "$280.00 quarterly" in page
+    assert "Active Care" in page
+    assert "$200.00 monthly" in page
+    assert "$280.00 quarterly" in page
     assert "Old Plan" not in page
     assert 'value="2026-01-15"' in page
     assert 'min="2026-01-15"' in page  # the front desk cannot backdate

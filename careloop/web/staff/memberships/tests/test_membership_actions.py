@@ -11,6 +11,7 @@ from careloop.memberships.models import (
     MembershipStatus,
     ScheduledChange,
 )
+from careloop.memberships.periods import Interval
 from careloop.memberships.services import lifecycle
 from careloop.memberships.tests.lifecycle_builders import (
     freeze_on,
@@ -18,7 +19,6 @@ from careloop.memberships.tests.lifecycle_builders import (
     new_price_version,
     snapshot,
 )
-from careloop.memberships.periods import Interval
 from careloop.patients.models import Patient
 from careloop.testing.factories import make_patient
 from careloop.web.staff.memberships.tests.builders import client_for, enrolled_household
@@ -51,7 +51,8 @@ def test_each_action_page_explains_what_will_happen_with_its_dates(enrolled, adm
     response = client_for(admin).get(reverse(f"staff:{page.name}", args=[enrolled.membership.pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "What will happen:" in body and escape(page.explanation) in body
+    assert "What will happen:" in body
+    assert escape(page.explanation) in body
     assert "Now (today, 2026-01-15)" in body or "Today (2026-01-15)" in body
     if page.can_schedule:
         assert "At the end of the period (on 2026-02-15)" in body
