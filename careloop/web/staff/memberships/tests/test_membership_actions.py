@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -31,7 +32,7 @@ def act(user, membership, name, data, client=None):
     return (client or client_for(user)).post(reverse(f"staff:{name}", args=[membership.pk]), data)
 
 
-def unchanged() -> dict:
+def unchanged() -> dict[str, list[Any]]:
     rows = snapshot()
     rows.pop("audit")  # reading the membership to show the form is audited by design
     return rows
