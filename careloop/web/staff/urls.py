@@ -7,4 +7,5 @@ urlpatterns = [
     path("clinic/", include("careloop.web.staff.clinic.urls")),
     path("team/", include("careloop.web.staff.team.urls")),
     path("catalog/", include("careloop.web.staff.catalog.urls")),
+    path("memberships/", include("careloop.web.staff.memberships.urls")),
 ]

@@ -30,13 +30,21 @@ from careloop.core.models import ClinicSettings, Holiday
 from careloop.memberships.models import (
     Benefit,
     CancellationReason,
+    ChangeKind,
+    EntitlementEntry,
+    MemberRole,
+    Membership,
+    MembershipMember,
     MembershipSettings,
     Plan,
     PlanPrice,
     RosterEntry,
+    ScheduledChange,
     Service,
     Sponsor,
+    StatusChange,
 )
+from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.testing.clients import signed_in_client
@@ -129,6 +137,30 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:catalog_settings": WebCase(Capability.CATALOG_MANAGE, ("GET", "POST")),
     "staff:catalog_reason_create": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
     "staff:catalog_reason_update": WebCase(Capability.CATALOG_MANAGE, ("POST",)),
+    "staff:membership_list": WebCase(Capability.MEMBERSHIP_VIEW),
+    "staff:membership_enroll_find": WebCase(Capability.MEMBERSHIP_ENROLL),
+    "staff:membership_enroll": WebCase(
+        Capability.MEMBERSHIP_ENROLL, ("GET", "POST"), patient_scoped=True
+    ),
+    "staff:membership_coverage": WebCase(Capability.MEMBERSHIP_VIEW, patient_scoped=True),
+    "staff:membership_detail": WebCase(Capability.MEMBERSHIP_VIEW, patient_scoped=True),
+    **{
+        f"staff:{name}": WebCase(capability, ("GET", "POST"), patient_scoped=True)
+        for name, capability in (
+            ("membership_change_plan", Capability.MEMBERSHIP_CHANGE),
+            ("membership_change_interval", Capability.MEMBERSHIP_CHANGE),
+            ("membership_add_member", Capability.MEMBERSHIP_ENROLL),
+            ("membership_remove_member", Capability.MEMBERSHIP_CHANGE),
+            ("membership_pause", Capability.MEMBERSHIP_CHANGE),
+            ("membership_resume", Capability.MEMBERSHIP_CHANGE),
+            ("membership_cancel", Capability.MEMBERSHIP_CHANGE),
+            ("membership_reactivate", Capability.MEMBERSHIP_ENROLL),
+            ("membership_change_price", Capability.MEMBERSHIP_PRICE_CHANGE),
+        )
+    },
+    "staff:membership_change_revoke": WebCase(
+        Capability.MEMBERSHIP_CHANGE, ("POST",), patient_scoped=True
+    ),
     "portal:home": WebCase(Capability.PORTAL_USE),
 }
 
@@ -158,6 +190,11 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     MembershipSettings,
     Sponsor,
     RosterEntry,
+    Membership,
+    MembershipMember,
+    StatusChange,
+    ScheduledChange,
+    EntitlementEntry,
 )
 
 
@@ -303,6 +340,58 @@ def _catalog(world: World) -> Catalog:
     return Catalog(plan, service, sponsor, RosterEntry.objects.get(sponsor=sponsor), reason)
 
 
+def _membership(world: World, target: str) -> Membership:
+    """An active membership on a plan for sale, covering patient_ann ("own") or patient_bob."""
+    patient = world.own if target == "own" else world.other
+    found = Membership.objects.filter(payer_patient=patient).first()
+    if found is not None:
+        return found
+    now = clock.now()
+    plan, created = Plan.objects.get_or_create(
+        code="matrix-tier",
+        defaults={"name": "Matrix tier", "status": "active", "created_at": now, "updated_at": now},
+    )
+    if created:
+        PlanPrice.objects.create(
+            plan=plan, interval="monthly", version=1, amount=9900, created_at=now
+        )
+    admin = next(user for user in world.actors.values() if user and user.role == Role.ADMIN)
+    return membership_enroll(
+        actor=admin,
+        plan=plan,
+        interval="monthly",
+        payer_patient=patient,
+        members=[MemberSpec(patient=patient, role=MemberRole.PRIMARY)],
+        start_date=clock.today(),
+        payment_method_on_file=True,
+    )
+
+
+def _scheduled_change(world: World, target: str) -> ScheduledChange:
+    """A cancellation scheduled far ahead, for the revoke button."""
+    return ScheduledChange.objects.create(
+        membership=_membership(world, target),
+        kind=ChangeKind.CANCEL,
+        effective_on=date(2030, 1, 1),
+        details={"reason_id": _catalog(world).reason.id, "note": ""},
+        created_at=clock.now(),
+    )
+
+
+MEMBERSHIP_URLS = (
+    "staff:membership_detail",
+    "staff:membership_change_plan",
+    "staff:membership_change_interval",
+    "staff:membership_add_member",
+    "staff:membership_remove_member",
+    "staff:membership_pause",
+    "staff:membership_resume",
+    "staff:membership_cancel",
+    "staff:membership_reactivate",
+    "staff:membership_change_price",
+)
+
+
 def _snapshot() -> dict[str, list[dict[str, Any]]]:
     return {
         model.__name__: list(model.objects.order_by("pk").values())  # type: ignore[attr-defined]
@@ -378,6 +467,16 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "staff:catalog_roster_upload": lambda: {"sponsor_id": _catalog(world).sponsor.id},
         "staff:catalog_reason_update": lambda: {"reason_id": _catalog(world).reason.id},
         "accounts:password_reset_confirm": lambda: {"uidb64": "MQ", "token": "set-password"},
+        "staff:membership_enroll": lambda: {"patient_id": patient.id},
+        "staff:membership_coverage": lambda: {"patient_id": patient.id},
+        **{
+            name: (lambda: {"membership_id": _membership(world, target).pk})
+            for name in MEMBERSHIP_URLS
+        },
+        "staff:membership_change_revoke": lambda: {
+            "membership_id": _membership(world, target).pk,
+            "change_id": _scheduled_change(world, target).pk,
+        },
     }
     builder = builders.get(name)
     return builder() if builder else {}

@@ -16,6 +16,11 @@ from careloop.core import clock
 from careloop.patients.models import CareTeamRole, Patient
 from careloop.patients.selectors import care_team_members, household_members
 from careloop.patients.services.care_team import eligible_staff
+from careloop.web.staff.memberships.chart import (
+    coverage_section,
+    membership_badge,
+    membership_section,
+)
 from careloop.web.staff.patients.views.common import acting_user
 
 SectionContext = Callable[[HttpRequest, Patient], dict[str, Any]]
@@ -63,6 +68,18 @@ def care_team(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 
 
 CHART_SECTIONS: list[ChartSection] = [
+    ChartSection(
+        "Membership",
+        "staff/memberships/chart/card.html",
+        membership_section,
+        Capability.MEMBERSHIP_VIEW,
+    ),
+    ChartSection(
+        "Is this covered?",
+        "staff/memberships/chart/coverage.html",
+        coverage_section,
+        Capability.MEMBERSHIP_VIEW,
+    ),
     ChartSection("Demographics", "staff/patients/chart/demographics.html", demographics),
     ChartSection("Household", "staff/patients/chart/household.html", household),
     ChartSection("Care team", "staff/patients/chart/care_team.html", care_team),
@@ -74,4 +91,23 @@ def chart_sections(request: HttpRequest, patient: Patient) -> list[RenderedSecti
         RenderedSection(section.title, section.template, section.context(request, patient))
         for section in CHART_SECTIONS
         if has_capability(acting_user(request), section.capability)
+    ]
+
+
+# Small facts shown in the chart's banner, at a glance, on every visit to the chart.
+CHART_BADGES: list[ChartSection] = [
+    ChartSection(
+        "Membership",
+        "staff/memberships/chart/badge.html",
+        membership_badge,
+        Capability.MEMBERSHIP_VIEW,
+    ),
+]
+
+
+def chart_badges(request: HttpRequest, patient: Patient) -> list[RenderedSection]:
+    return [
+        RenderedSection(badge.title, badge.template, badge.context(request, patient))
+        for badge in CHART_BADGES
+        if has_capability(acting_user(request), badge.capability)
     ]

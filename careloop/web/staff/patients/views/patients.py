@@ -11,7 +11,7 @@ from careloop.patients.access import access_patient
 from careloop.patients.errors import PossibleDuplicate
 from careloop.patients.models import Patient
 from careloop.web.decorators import staff_view
-from careloop.web.staff.patients.chart import chart_sections
+from careloop.web.staff.patients.chart import chart_badges, chart_sections
 from careloop.web.staff.patients.forms import PatientForm, show_errors
 from careloop.web.staff.patients.views.common import PatientRow, acting_user, search_rows
 
@@ -103,6 +103,7 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": patient,
             "age": patient.age_on(clock.today()),
             "sections": chart_sections(request, patient),
+            "badges": chart_badges(request, patient),
             "chart_url": reverse("staff:patient_chart", args=[patient.id]),
         },
     )
