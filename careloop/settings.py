@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "careloop.audit.middleware.RequestContextMiddleware",
+    "careloop.web.middleware.ClinicTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages, so a session ended for inactivity can say why on the sign-in page.
     "careloop.accounts.middleware.SessionLimitsMiddleware",

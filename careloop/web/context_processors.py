@@ -10,7 +10,7 @@ from careloop.web.navigation import staff_nav
 _CLINIC_ATTRIBUTE = "_careloop_clinic"
 
 
-def _clinic_for(request: HttpRequest) -> Any:
+def clinic_for_request(request: HttpRequest) -> Any:
     """The settings row, read at most once per request however many templates render."""
     cached = getattr(request, _CLINIC_ATTRIBUTE, None)
     if cached is None:
@@ -21,7 +21,7 @@ def _clinic_for(request: HttpRequest) -> Any:
 
 def careloop(request: HttpRequest) -> dict[str, Any]:
     return {
-        "clinic": SimpleLazyObject(lambda: _clinic_for(request)),
+        "clinic": SimpleLazyObject(lambda: clinic_for_request(request)),
         "demo_mode": settings.DEMO_MODE,
         "staff_nav": staff_nav(request),
     }
