@@ -66,6 +66,7 @@ def test_a_tick_enqueues_every_registered_job_that_is_due():
     assert periodic_tick() == [
         "apply_due_scheduled_changes",
         "deliver_due_notifications",
+        "grant_current_entitlements",
         "prune_background_records",
     ]
     clock.advance(timedelta(seconds=15))

@@ -28,11 +28,13 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
     assert set(PeriodicRun.objects.values_list("name", flat=True)) == {
         "apply_due_scheduled_changes",
         "deliver_due_notifications",
+        "grant_current_entitlements",
         "prune_background_records",
     }
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
         ("careloop.core.tasks.prune_background_records", "SUCCESSFUL"),
         ("careloop.memberships.tasks.apply_due_scheduled_changes", "SUCCESSFUL"),
+        ("careloop.memberships.tasks.grant_current_entitlements", "SUCCESSFUL"),
         ("careloop.notifications.tasks.deliver_due_notifications", "SUCCESSFUL"),
         ("careloop.notifications.tasks.deliver_notification", "SUCCESSFUL"),
     ]
