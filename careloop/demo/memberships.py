@@ -15,13 +15,10 @@ is left alone, so a second run changes nothing.
 """
 
 import hashlib
-import heapq
-import itertools
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from enum import IntEnum
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import partial
 
 from careloop.accounts.models import User
@@ -35,6 +32,7 @@ from careloop.demo.catalog import (
     SPONSOR_REASON,
     DemoCatalog,
 )
+from careloop.demo.timeline import Step, Timeline
 from careloop.memberships.lifecycle import COVERING
 from careloop.memberships.models import (
     MemberRole,
@@ -61,7 +59,6 @@ from careloop.memberships.services.lifecycle import (
     membership_resume,
     membership_upgrade,
 )
-from careloop.memberships.services.scheduled import scheduled_changes_apply_due
 from careloop.memberships.services.sponsors import roster_add, roster_terminate
 from careloop.patients.models import CareTeamMember, CareTeamRole, Patient
 
@@ -93,16 +90,6 @@ DOWNGRADES = {CONCIERGE: (ACTIVE_CARE,), ACTIVE_CARE: (ESSENTIALS,)}
 ESSENTIALS_NEW_MONTHLY = 10_900
 
 
-class Step(IntEnum):
-    """The order of a day's events."""
-
-    ENROLL = 0
-    LIFECYCLE = 1
-    GRANT = 2
-    CARE = 3
-    VISIT = 4
-
-
 @dataclass(frozen=True)
 class Unit:
     """Who enrolls together: a household (head first) or one patient."""
@@ -130,32 +117,6 @@ class Staff:
     front_desk: User
     billing: User
     providers: list[User]
-
-
-@dataclass
-class Timeline:
-    """Events by day, replayed in date order with the clock frozen on each day."""
-
-    first: date
-    last: date
-    events: dict[date, list[tuple[int, int, Callable[[date], None]]]] = field(default_factory=dict)
-    order: "itertools.count[int]" = field(default_factory=itertools.count)
-
-    def at(self, day: date, step: Step, action: Callable[[date], None]) -> None:
-        if self.first <= day <= self.last:
-            heapq.heappush(self.events.setdefault(day, []), (step, next(self.order), action))
-
-    def run(self) -> None:
-        zone = clock.clinic_zone()
-        day = self.first
-        while day <= self.last:
-            with clock.frozen_at(datetime.combine(day, time(9), tzinfo=zone)):
-                scheduled_changes_apply_due(on=day)
-                queue = self.events.setdefault(day, [])
-                while queue:
-                    heapq.heappop(queue)[2](day)
-                self.events.pop(day, None)
-            day += timedelta(days=1)
 
 
 class History:
