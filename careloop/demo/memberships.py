@@ -409,9 +409,11 @@ class History:
             return
         membership = track.get()
         if sponsor is not None:
-            head = membership.members.order_by("id").first()
+            # The employer ends the sponsorship: the roster entry ends with the membership.
             entry = RosterEntry.objects.filter(
-                sponsor=sponsor, patient=head.patient if head else None, terminated_on__isnull=True
+                sponsor=sponsor,
+                patient_id__in=membership.members.values("patient_id"),
+                terminated_on__isnull=True,
             ).first()
             if entry is not None and entry.effective_on < day:
                 roster_terminate(actor=self.staff.admin, entry=entry, terminated_on=day)
