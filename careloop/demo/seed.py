@@ -1,14 +1,16 @@
-"""The synthetic demo clinic: staff of every role, 200 patients in households with care teams.
+"""The synthetic demo clinic: staff of every role, 200 patients in households with care teams,
+the membership catalog, and about 70% of the patients enrolled with a year of history.
 
-Deterministic (one seeded random generator) and idempotent: every row is found again by a
-stable key (username, demo email, household name), so running it twice changes nothing.
+Deterministic (seeded random generators) and idempotent: every row is found again by a
+stable key (username, demo email, household name, plan code, sponsor name), and a household
+with any membership history is left alone, so running it twice changes nothing.
 """
 
 import base64
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +23,8 @@ from careloop.core import clock
 from careloop.core.errors import CareloopError
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.demo import names
+from careloop.demo.catalog import demo_catalog_seed
+from careloop.demo.memberships import HISTORY_DAYS, Staff, demo_memberships_seed
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient, SexAtBirth
 from careloop.patients.search import fold
 
@@ -62,7 +66,11 @@ def demo_totp_secret(username: str) -> str:
     return base64.b32encode(digest[:20]).decode()
 
 
-def demo_seed() -> None:
+def demo_seed(*, memberships: bool = True, patient_count: int = PATIENT_COUNT) -> None:
+    """Seed the demo clinic; `memberships=False` stops after staff and patients.
+
+    `patient_count` makes a smaller clinic for tests; the first patients are the same.
+    """
     if settings.PRODUCTION:
         raise DemoRefused("The demo clinic cannot be seeded in production.")
     rng = random.Random(DEMO_SEED)  # noqa: S311 (synthetic data, not security)
@@ -71,8 +79,37 @@ def demo_seed() -> None:
         staff = {member.username: _seed_staff(member) for member in STAFF}
         providers = [staff[m.username] for m in STAFF if m.role == Role.PROVIDER]
         coach = staff["coach.lee"]
-        _seed_patients(rng, providers=providers, coach=coach)
-        audit_record(action="demo.seed", actor=None, detail={"patients": PATIENT_COUNT})
+        _seed_patients(rng, providers=providers, coach=coach, count=patient_count)
+        created = _seed_memberships(staff, providers) if memberships else 0
+        audit_record(
+            action="demo.seed",
+            actor=None,
+            detail={"patients": patient_count, "memberships": created},
+        )
+
+
+def _seed_memberships(staff: dict[str, User], providers: list[User]) -> int:
+    admin = staff["admin"]
+    # The catalog predates the year of history, as it would in a clinic.
+    opened = clock.today() - timedelta(days=HISTORY_DAYS + 30)
+    with clock.frozen_at(datetime.combine(opened, time(9), tzinfo=clock.clinic_zone())):
+        catalog = demo_catalog_seed(admin=admin)
+    patients = list(
+        Patient.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
+        .select_related("household")
+        .order_by("email")
+    )
+    return demo_memberships_seed(
+        catalog=catalog,
+        staff=Staff(
+            admin=admin,
+            front_desk=staff["frontdesk.kim"],
+            billing=staff["billing.patel"],
+            providers=providers,
+        ),
+        patients=patients,
+        seed=DEMO_SEED,
+    )
 
 
 def demo_is_seeded() -> bool:
@@ -129,11 +166,11 @@ def _birth_date(rng: random.Random, *, youngest: int, oldest: int) -> date:
     return today - timedelta(days=rng.randint(youngest * 365, oldest * 365))
 
 
-def _seed_patients(rng: random.Random, *, providers: list[User], coach: User) -> None:
+def _seed_patients(rng: random.Random, *, providers: list[User], coach: User, count: int) -> None:
     created = 0
-    while created < PATIENT_COUNT:
+    while created < count:
         family = rng.choice(names.FAMILY)
-        size = min(rng.choice((1, 1, 1, 2, 2, 3, 4, 5)), PATIENT_COUNT - created)
+        size = min(rng.choice((1, 1, 1, 2, 2, 3, 4, 5)), count - created)
         city, region, zip_prefix = rng.choice(names.CITIES)
         address = (
             f"{rng.randint(100, 9899)} {rng.choice(names.STREETS)}",

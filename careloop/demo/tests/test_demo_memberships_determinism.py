@@ -1,0 +1,49 @@
+import pytest
+
+from careloop.demo.seed import demo_seed
+from careloop.demo.tests.snapshots import ledger_snapshot, memberships_snapshot
+from careloop.memberships.models import (
+    Benefit,
+    CancellationReason,
+    EntitlementEntry,
+    Membership,
+    MembershipMember,
+    Plan,
+    PlanPrice,
+    RosterEntry,
+    ScheduledChange,
+    Service,
+    Sponsor,
+    StatusChange,
+)
+
+pytestmark = pytest.mark.django_db
+
+# A smaller clinic keeps the test quick; the stories are the same kind as the full demo's.
+PATIENTS = 40
+
+
+def _forget_memberships() -> None:
+    EntitlementEntry.objects.update(settles=None)
+    EntitlementEntry.objects.all().delete()
+    StatusChange.objects.all().delete()
+    ScheduledChange.objects.all().delete()
+    MembershipMember.objects.all().delete()
+    Membership.objects.all().delete()
+    RosterEntry.objects.all().delete()
+    Sponsor.objects.all().delete()
+    Benefit.objects.all().delete()
+    PlanPrice.objects.all().delete()
+    Plan.objects.all().delete()
+    Service.objects.all().delete()
+    CancellationReason.objects.all().delete()
+
+
+def test_seeding_the_memberships_again_from_nothing_gives_the_same_history():
+    demo_seed(patient_count=PATIENTS)
+    first = (memberships_snapshot(), ledger_snapshot())
+    assert first[0]
+    assert first[1]
+    _forget_memberships()
+    demo_seed(patient_count=PATIENTS)
+    assert (memberships_snapshot(), ledger_snapshot()) == first
