@@ -6,6 +6,8 @@ from django.test import Client
 
 from careloop.api.management.commands import openapi
 
+pytestmark = pytest.mark.django_db
+
 
 def test_the_interactive_docs_load_every_asset_from_careloop_itself():
     page = Client().get("/api/v1/docs").content.decode()

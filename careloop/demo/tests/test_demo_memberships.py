@@ -16,6 +16,7 @@ from careloop.memberships.models import (
     Membership,
     MembershipMember,
     MembershipStatus,
+    RosterEntry,
     ScheduledChange,
     StatusChange,
 )
@@ -46,8 +47,10 @@ def test_households_share_one_membership_and_some_members_are_sponsored():
     assert sponsored.count() >= 3
     for membership in sponsored:
         member = membership.members.get(role="primary")
-        assert member.patient.sponsor_roster_entries.filter(
-            sponsor=membership.sponsor, effective_on__lte=membership.start_date
+        assert RosterEntry.objects.filter(
+            patient=member.patient,
+            sponsor=membership.sponsor,
+            effective_on__lte=membership.start_date,
         ).exists()
     assert Membership.objects.filter(plan__code="metabolic-health").exists()
 
