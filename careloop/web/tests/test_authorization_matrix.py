@@ -503,10 +503,13 @@ def _api_memberships(world: World, *, pending: bool = False) -> ApiMemberships:
     for target, payer in (("own", world.own), ("other", world.other)):
         household = world.households[target]
         family = payer.legal_family_name
-        partner = Patient.objects.filter(legal_given_name="Partner", legal_family_name=family)
-        newcomer = Patient.objects.filter(legal_given_name="Newcomer", legal_family_name=family)
-        partner = partner.first() or make_patient(given="Partner", family=family)
-        newcomer = newcomer.first() or make_patient(given="Newcomer", family=family)
+        same_family = Patient.objects.filter(legal_family_name=family)
+        partner = same_family.filter(legal_given_name="Partner").first() or make_patient(
+            given="Partner", family=family
+        )
+        newcomer = same_family.filter(legal_given_name="Newcomer").first() or make_patient(
+            given="Newcomer", family=family
+        )
         Patient.objects.filter(id__in=[partner.id, newcomer.id]).update(household=household)
         partner.refresh_from_db()
         membership = Membership.objects.filter(plan=plan, payer_patient=payer).first()
