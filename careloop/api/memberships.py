@@ -846,7 +846,7 @@ class PauseIn(WhenIn):
 
 
 class CancelIn(WhenIn):
-    reason_id: int | None = Field(description="A reason from the clinic's list (required)")
+    reason_id: int | None = Field(None, description="A reason from the clinic's list (required)")
     note: str = ""
 
 

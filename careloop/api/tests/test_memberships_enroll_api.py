@@ -95,9 +95,7 @@ def test_without_a_payment_method_the_membership_is_pending(front_desk, plan):
         ({"members": []}, "members", "required"),
     ],
 )
-def test_bad_input_is_a_422_naming_the_field_and_nothing_changes(
-    admin, plan, changes, field, code
-):
+def test_bad_input_is_a_422_naming_the_field_and_nothing_changes(admin, plan, changes, field, code):
     head, partner, child = family()
     before = snapshot()
     response = send(
@@ -136,7 +134,8 @@ def test_a_child_over_the_age_limit_is_refused_by_name(front_desk, plan):
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert error["field"] == "members"
-    assert "Felix Fairbanks" in error["message"] and "age limit" in error["message"]
+    assert "Felix Fairbanks" in error["message"]
+    assert "age limit" in error["message"]
 
 
 def test_enrolling_a_patient_already_covered_is_a_409_naming_the_other_membership(
