@@ -16,6 +16,7 @@ from careloop.memberships.tests.lifecycle_builders import (
     freeze_on,
     make_plan,
     new_price_version,
+    scheduled,
 )
 from careloop.testing.clients import signed_in_client
 
@@ -48,7 +49,7 @@ def test_staff_list_scheduled_changes_and_filter_them_by_status(admin, provider,
     client = signed_in_client(provider)
     url = f"/api/v1/memberships/{membership.id}/scheduled-changes"
     [change] = send(client, "GET", url).json()
-    assert change["id"] == outcome.scheduled.id
+    assert change["id"] == scheduled(outcome).id
     assert (change["status"], change["summary"], change["details"]["plan_id"]) == (
         "scheduled",
         "Downgrade to Essentials",
@@ -59,9 +60,11 @@ def test_staff_list_scheduled_changes_and_filter_them_by_status(admin, provider,
 
 def test_a_scheduled_change_is_revoked_once_and_then_is_a_409(front_desk, admin, setting):
     membership, essentials, _ = setting
-    change = membership_downgrade(
-        actor=admin, membership=membership, plan=essentials, at_period_end=True
-    ).scheduled
+    change = scheduled(
+        membership_downgrade(
+            actor=admin, membership=membership, plan=essentials, at_period_end=True
+        )
+    )
     response = _revoke(front_desk, membership, change)
     assert response.status_code == 200
     assert response.json()["status"] == "revoked"
@@ -77,9 +80,9 @@ def test_a_change_of_another_membership_is_not_found_here(admin, front_desk, set
     membership, essentials, active_care = setting
     other_head, _, _ = family("Ortega")
     other = enroll(admin, active_care, other_head)
-    change = membership_downgrade(
-        actor=admin, membership=other, plan=essentials, at_period_end=True
-    ).scheduled
+    change = scheduled(
+        membership_downgrade(actor=admin, membership=other, plan=essentials, at_period_end=True)
+    )
     assert _revoke(front_desk, membership, change).status_code == 404
     change.refresh_from_db()
     assert change.status == ChangeStatus.SCHEDULED
@@ -99,13 +102,15 @@ def test_the_resume_that_limits_a_pause_stays(front_desk, admin, setting):
 def test_only_an_admin_revokes_a_price_change(admin, billing, setting):
     membership, _, active_care = setting
     price = new_price_version(active_care, Interval.MONTHLY, 12_000)
-    change = membership_change_price(
-        actor=admin,
-        membership=membership,
-        price=price,
-        effective_on=date(2026, 3, 1),
-        notice_on=date(2026, 1, 1),
-    ).scheduled
+    change = scheduled(
+        membership_change_price(
+            actor=admin,
+            membership=membership,
+            price=price,
+            effective_on=date(2026, 3, 1),
+            notice_on=date(2026, 1, 1),
+        )
+    )
     refused = _revoke(billing, membership, change)
     assert refused.status_code == 403
     change.refresh_from_db()
@@ -118,9 +123,11 @@ def test_those_who_may_not_change_memberships_cannot_revoke(
     request, admin, patient_ann, setting, who
 ):
     membership, essentials, _ = setting
-    change = membership_downgrade(
-        actor=admin, membership=membership, plan=essentials, at_period_end=True
-    ).scheduled
+    change = scheduled(
+        membership_downgrade(
+            actor=admin, membership=membership, plan=essentials, at_period_end=True
+        )
+    )
     actor = patient_ann.user if who == "patient" else request.getfixturevalue(who)
     assert _revoke(actor, membership, change).status_code == (404 if who == "patient" else 403)
     change.refresh_from_db()
