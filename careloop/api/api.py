@@ -5,6 +5,7 @@ from ninja.security import django_auth
 from careloop.accounts.policy import POLICY
 from careloop.api.auth import api_token_auth
 from careloop.api.catalog import plans_router, services_router, sponsors_router
+from careloop.api.memberships import coverage_router, memberships_router
 from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
 
@@ -25,6 +26,8 @@ api.add_router("/households", households_router)
 api.add_router("/services", services_router)
 api.add_router("/plans", plans_router)
 api.add_router("/sponsors", sponsors_router)
+api.add_router("/memberships", memberships_router)
+api.add_router("/coverage", coverage_router)
 
 
 class MeOut(Schema):

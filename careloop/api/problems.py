@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.memberships.errors import AlreadyCovered
 
 PROBLEM_TYPE_BASE = "https://careloop.invalid/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -48,7 +49,25 @@ def _field_name(location: list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+def _field_errors(error: ValidationFailed) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message, "code": e.code} for e in error.errors]
+
+
 def install_problem_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(AlreadyCovered)
+    def already_covered(request: HttpRequest, error: AlreadyCovered) -> HttpResponse:
+        # Valid input that collides with another membership: a conflict with the data as it
+        # stands (end the other coverage first), so 409, still naming each member.
+        return problem(
+            api,
+            request,
+            status=409,
+            code=error.code,
+            title="Conflict",
+            detail=error.message,
+            errors=_field_errors(error),
+        )
+
     @api.exception_handler(ValidationFailed)
     def validation_failed(request: HttpRequest, error: ValidationFailed) -> HttpResponse:
         return problem(
@@ -58,7 +77,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             code=error.code,
             title="Invalid input",
             detail=error.message,
-            errors=[{"field": e.field, "message": e.message, "code": e.code} for e in error.errors],
+            errors=_field_errors(error),
         )
 
     @api.exception_handler(CareloopError)

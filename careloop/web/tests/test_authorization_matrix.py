@@ -45,6 +45,10 @@ from careloop.memberships.models import (
     StatusChange,
 )
 from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
+from careloop.memberships.services.lifecycle import (
+    membership_cancel,
+    membership_pause,
+)
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.testing.clients import signed_in_client
@@ -544,7 +548,142 @@ def test_web_access(world, name, method, role, target):
     assert _snapshot() == before, "a refused request changed data"
 
 
-def _api_body(path: str, method: str, world: World) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ApiMemberships:
+    """For the membership API: patient_ann's membership ("own") and patient_bob's ("other"),
+    each covering the patient and a partner, with a newcomer in the household to add."""
+
+    plan: Plan
+    richer: Plan
+    smaller: Plan
+    next_price: PlanPrice
+    memberships: dict[str, Membership]
+    partners: dict[str, Patient]
+    newcomers: dict[str, Patient]
+
+
+def _api_memberships(world: World, *, pending: bool = False) -> ApiMemberships:
+    """Made once per test (later calls find the same rows); `pending` leaves them unactivated."""
+    now = clock.now()
+    plans = {}
+    for code, rank in (("api-smaller", 1), ("api-tier", 2), ("api-richer", 3)):
+        plan, created = Plan.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": code.replace("-", " ").title(),
+                "rank": rank,
+                "status": "active",
+                "pause_allowed": True,
+                "pause_longest_months": 3,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        if created:
+            for interval in ("monthly", "quarterly"):
+                PlanPrice.objects.create(
+                    plan=plan, interval=interval, version=1, amount=9900, created_at=now
+                )
+        plans[code] = plan
+    plan = plans["api-tier"]
+    memberships, partners, newcomers = {}, {}, {}
+    for target, payer in (("own", world.own), ("other", world.other)):
+        household = world.households[target]
+        family = payer.legal_family_name
+        same_family = Patient.objects.filter(legal_family_name=family)
+        partner = same_family.filter(legal_given_name="Partner").first() or make_patient(
+            given="Partner", family=family
+        )
+        newcomer = same_family.filter(legal_given_name="Newcomer").first() or make_patient(
+            given="Newcomer", family=family
+        )
+        Patient.objects.filter(id__in=[partner.id, newcomer.id]).update(household=household)
+        partner.refresh_from_db()
+        membership = Membership.objects.filter(plan=plan, payer_patient=payer).first()
+        if membership is None:
+            membership = membership_enroll(
+                actor=world.actors["admin"],  # type: ignore[arg-type]
+                plan=plan,
+                interval="monthly",
+                payer_patient=payer,
+                members=[
+                    MemberSpec(patient=payer, role=MemberRole.PRIMARY),
+                    MemberSpec(patient=partner, role=MemberRole.ADULT),
+                ],
+                start_date=clock.today(),
+                payment_method_on_file=not pending,
+            )
+        memberships[target], partners[target], newcomers[target] = membership, partner, newcomer
+    next_price = PlanPrice.objects.filter(plan=plan, interval="monthly", version=2).first()
+    if next_price is None:
+        PlanPrice.objects.filter(plan=plan, interval="monthly").update(current=False)
+        next_price = PlanPrice.objects.create(
+            plan=plan, interval="monthly", version=2, amount=10900, created_at=now
+        )
+    return ApiMemberships(
+        plan,
+        plans["api-richer"],
+        plans["api-smaller"],
+        next_price,
+        memberships,
+        partners,
+        newcomers,
+    )
+
+
+def _api_membership_url(url: str, path: str, world: World, target: str) -> str:
+    """Fill {membership_id} and {change_id}, with the membership in a state the action needs."""
+    built = _api_memberships(world, pending=path.endswith("/actions/activate"))
+    membership = built.memberships[target]
+    admin = world.actors["admin"]
+    assert admin is not None
+    if path.endswith("/actions/resume"):
+        membership_pause(actor=admin, membership=membership)
+    if path.endswith("/actions/reactivate"):
+        membership_cancel(actor=admin, membership=membership, reason=_catalog(world).reason)
+    if "{change_id}" in url:
+        outcome = membership_cancel(
+            actor=admin, membership=membership, reason=_catalog(world).reason, at_period_end=True
+        )
+        assert outcome.scheduled is not None
+        url = url.replace("{change_id}", str(outcome.scheduled.id))
+    return url.replace("{membership_id}", str(membership.id))
+
+
+def _api_membership_body(
+    path: str, method: str, world: World, target: str
+) -> dict[str, Any] | None:
+    if method != "POST" or not path.startswith("/api/v1/memberships"):
+        return None
+    built = _api_memberships(world)
+    today = clock.today().isoformat()
+    if path == "/api/v1/memberships":
+        return {
+            "plan_id": built.plan.id,
+            "interval": "monthly",
+            "payer_patient_id": world.loose.id,
+            "members": [{"patient_id": world.loose.id, "role": "primary"}],
+            "start_date": today,
+            "payment_method_on_file": True,
+        }
+    action = path.rsplit("/", 1)[-1]
+    bodies: dict[str, dict[str, Any]] = {
+        "upgrade": {"plan_id": built.richer.id},
+        "downgrade": {"plan_id": built.smaller.id},
+        "change-interval": {"interval": "quarterly"},
+        "add-member": {"patient_id": built.newcomers[target].id, "role": "adult"},
+        "remove-member": {"patient_id": built.partners[target].id},
+        "cancel": {"reason_id": _catalog(world).reason.id},
+        "change-price": {
+            "price_id": built.next_price.id,
+            "effective_on": today,
+            "notice_on": today,
+        },
+    }
+    return bodies.get(action, {})
+
+
+def _api_body(path: str, method: str, world: World, target: str = "own") -> dict[str, Any] | None:
     if method == "POST" and path == "/api/v1/patients":
         return {
             "legal_given_name": "Cora",
@@ -580,7 +719,7 @@ def _api_body(path: str, method: str, world: World) -> dict[str, Any] | None:
             "terminated_on": "2030-01-01"
         },
     }
-    return catalog_bodies.get((method, path))
+    return catalog_bodies.get((method, path)) or _api_membership_body(path, method, world, target)
 
 
 def _api_cases() -> Iterator[Any]:
@@ -610,7 +749,11 @@ def test_api_access(world, method, path, capability, role, target):
             "{interval}": "monthly",
         }.items():
             url = url.replace(key, str(value))
-    body = _api_body(path, method, world)
+    if "{membership_id}" in url:
+        url = _api_membership_url(url, path, world, target)
+    if path == "/api/v1/coverage":
+        url += f"?patient_id={patient.id}&service_id={_catalog(world).service.id}"
+    body = _api_body(path, method, world, target)
     before = _snapshot()
     if body is None:
         response = client.generic(method, url)
@@ -622,7 +765,13 @@ def test_api_access(world, method, path, capability, role, target):
     elif capability is None:
         expected = None
     elif role == "patient":
-        own_read = method == "GET" and path == "/api/v1/patients/{patient_id}" and target == "own"
+        own_reads = {
+            "/api/v1/patients/{patient_id}",
+            "/api/v1/memberships/{membership_id}",
+            "/api/v1/memberships/{membership_id}/balances",
+            "/api/v1/coverage",
+        }
+        own_read = method == "GET" and path in own_reads and target == "own"
         own_write = (
             method == "PATCH" and path == "/api/v1/patients/{patient_id}" and target == "own"
         )
@@ -632,7 +781,10 @@ def test_api_access(world, method, path, capability, role, target):
 
     if expected is None:
         assert response.status_code < 400, (response.status_code, response.content[:300])
-        if method == "GET" and path == "/api/v1/patients/{patient_id}":
+        if method == "GET" and path in (
+            "/api/v1/patients/{patient_id}",
+            "/api/v1/memberships/{membership_id}",
+        ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"
         return
