@@ -127,6 +127,9 @@ class MembershipCard:
 def _allowance_text(allowance: int | None, period: str) -> str:
     if allowance is None:
         return "Unlimited"
+    if allowance == 0:
+        # A benefit with no allowance exists to give members a price for the service.
+        return "Member price only"
     per = {
         AllowancePeriod.MONTH: "a month",
         AllowancePeriod.QUARTER: "a quarter",

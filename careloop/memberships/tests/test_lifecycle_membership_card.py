@@ -122,3 +122,17 @@ def test_the_card_shows_each_members_use_and_what_is_left(household, front_desk)
     card = membership_card(membership=membership)
     balances = {b.patient_id: (b.used, b.available) for b in card.benefits[0].balances}
     assert balances == {head.id: (0, 2), partner.id: (1, 1), child.id: (0, 2)}
+
+
+@pytest.mark.parametrize(
+    ("allowance", "period", "shown"),
+    [
+        (None, "month", "Unlimited"),
+        (0, "month", "Member price only"),
+        (2, "quarter", "2 a quarter"),
+    ],
+)
+def test_the_card_words_each_allowance(allowance, period, shown):
+    from careloop.memberships.selectors.memberships import _allowance_text
+
+    assert _allowance_text(allowance, period) == shown
