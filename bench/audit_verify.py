@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.throwaway import cpu_model
+
 GENERATION_BATCH = 10_000
 # PostgreSQL takes at most 65,535 parameters per statement; 14 columns x 4,000 rows fit.
 INSERT_BATCH = 4_000
@@ -135,16 +137,6 @@ def _generate(count: int, *, progress: bool) -> float:
     return time.perf_counter() - started
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def _database_description() -> str:
     from django.db import connection
 
@@ -183,7 +175,7 @@ def run(*, events: int, database_url: str | None, progress: bool) -> None:
 
         peak_megabytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"Audit verify: {events:,} events")
-        print(f"  machine:   {_cpu_model()}, {os.cpu_count()} cores")
+        print(f"  machine:   {cpu_model()}, {os.cpu_count()} cores")
         print(f"  python:    {platform.python_implementation()} {platform.python_version()}")
         print(f"  database:  {_database_description()}")
         print(f"  generate:  {generation_seconds:.1f} s")

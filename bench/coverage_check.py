@@ -20,15 +20,14 @@ import inspect
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bench.patient_search import analyze, cpu_model, database_version, percentile, server_urls
+from bench.patient_search import analyze, database_version, percentile
+from bench.throwaway import DEFAULT_SERVER, cpu_model, run_in_throwaway_database
 
 BENCH_DATABASE = "careloop_bench_coverage"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 FIRST_DAY = date(2021, 1, 1)
 MONTHS = 60
 WARM_UP_CHECKS = 50
@@ -370,33 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     server = arguments.database_url or (DEFAULT_SERVER if arguments.postgres else None)
 
-    with tempfile.TemporaryDirectory(prefix="careloop-bench-") as folder:
-        os.environ["DJANGO_SETTINGS_MODULE"] = "careloop.settings"
-        os.environ["CARELOOP_ENV"] = "development"
-        os.environ["CARELOOP_DATA_DIR"] = folder
-        # DEBUG keeps every query in memory and would slow the loop down
-        os.environ["DEBUG"] = "false"
-        os.environ.pop("DATABASE_URL", None)
-        if server is None:
-            run(arguments)
-            return 0
-
-        import psycopg
-
-        connect, url = server_urls(server)
-        bench_url = url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-        with psycopg.connect(**connect) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-            admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        os.environ["DATABASE_URL"] = bench_url
-        try:
-            run(arguments)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(**connect) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    run_in_throwaway_database(server=server, database=BENCH_DATABASE, run=lambda: run(arguments))
     return 0
 
 

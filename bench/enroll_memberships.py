@@ -24,12 +24,12 @@ from pathlib import Path
 
 from bench.audit_verify import (
     _configure,
-    _cpu_model,
     _create_postgres_database,
     _database_description,
     _drop_postgres_database,
 )
 from bench.patient_search import insert_patients, percentile, synthetic_people
+from bench.throwaway import cpu_model
 
 TIERS = ("essentials", "active-care", "concierge")
 INTERVALS = ("monthly", "monthly", "monthly", "quarterly", "annual")
@@ -95,7 +95,7 @@ def run(*, memberships: int, database_url: str | None, progress: bool) -> None:
 
         milliseconds = [value * 1000 for value in seconds]
         print(f"Enrolling {memberships:,} memberships through membership_enroll")
-        print(f"  machine:   {_cpu_model()}, {os.cpu_count()} cores")
+        print(f"  machine:   {cpu_model()}, {os.cpu_count()} cores")
         print(f"  python:    {platform.python_implementation()} {platform.python_version()}")
         print(f"  database:  {_database_description()}")
         print(f"  total:     {total:.1f} s, {memberships / total:,.0f} memberships/s")

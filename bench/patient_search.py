@@ -16,17 +16,14 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.throwaway import DEFAULT_SERVER, cpu_model, run_in_throwaway_database
 
 BENCH_DATABASE = "careloop_bench_search"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 RESULT_LIMIT = 25
 WARM_UP_SEARCHES = 25
 
@@ -181,16 +178,6 @@ def explain(query: str) -> str:
     return queryset.explain()
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def run(arguments: argparse.Namespace) -> None:
     import django
 
@@ -246,25 +233,6 @@ def run(arguments: argparse.Namespace) -> None:
             print(f"\nEXPLAIN for {kind} “{query}”:\n{explain(query)}")
 
 
-def server_urls(server_url: str) -> tuple[dict[str, Any], str]:
-    """Connection settings for the server's own database, and the benchmark database's URL."""
-    parts = urlsplit(server_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise SystemExit("--database-url must be a postgres:// URL")
-    maintenance = parts.path.lstrip("/") or "postgres"
-    if maintenance == BENCH_DATABASE:
-        maintenance = "postgres"
-    connect = {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 5432,
-        "user": parts.username or "postgres",
-        "password": parts.password,
-        "dbname": maintenance,
-        "autocommit": True,
-    }
-    return connect, urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--patients", type=int, default=100_000)
@@ -276,32 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     server = arguments.database_url or (DEFAULT_SERVER if arguments.postgres else None)
 
-    with tempfile.TemporaryDirectory(prefix="careloop-bench-") as folder:
-        os.environ["DJANGO_SETTINGS_MODULE"] = "careloop.settings"
-        os.environ["CARELOOP_ENV"] = "development"
-        os.environ["CARELOOP_DATA_DIR"] = folder
-        # DEBUG keeps every query in memory and would slow the loop down
-        os.environ["DEBUG"] = "false"
-        os.environ.pop("DATABASE_URL", None)
-        if server is None:
-            run(arguments)
-            return 0
-
-        import psycopg
-
-        connect, bench_url = server_urls(server)
-        with psycopg.connect(**connect) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-            admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        os.environ["DATABASE_URL"] = bench_url
-        try:
-            run(arguments)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(**connect) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    run_in_throwaway_database(server=server, database=BENCH_DATABASE, run=lambda: run(arguments))
     return 0
 
 
