@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "careloop.notifications",
     "careloop.patients",
     "careloop.memberships",
+    "careloop.billing",
     "careloop.api",
     "careloop.web",
     "careloop.demo",
@@ -194,6 +195,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Careloop <no-reply@careloop.invalid>")
 SMS_PROVIDER = env_choice("CARELOOP_SMS_PROVIDER", "log", ("log",))
+# Payments: the sandbox gateway is the default (demo, tests); see docs/configuration.md.
+CARELOOP_PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))
+CARELOOP_SANDBOX_LATENCY_MS = env_int("CARELOOP_SANDBOX_LATENCY_MS", 0)
+# Charges in flight at once during a billing run; gateway latency, not the CPU, limits a run.
+CARELOOP_BILLING_CHARGE_CONCURRENCY = env_int("CARELOOP_BILLING_CHARGE_CONCURRENCY", 8)
+if CARELOOP_BILLING_CHARGE_CONCURRENCY < 1:
+    raise ConfigurationError("CARELOOP_BILLING_CHARGE_CONCURRENCY must be at least 1")
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     _options["options"] = (
         f"{_options.get('options', '')} -c careloop.allow_audit_truncate=on".strip()
     )
+
+# Tests run collection in the test's own transaction; threads would not see its rows. The
+# concurrent path is exercised by PostgreSQL tests that commit (transaction=True).
+CARELOOP_BILLING_CHARGE_CONCURRENCY = 1

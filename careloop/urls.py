@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("careloop.web.accounts.urls")),
     path("staff/", include("careloop.web.staff.urls")),
     path("portal/", include("careloop.web.portal.urls")),
+    path("pay/", include("careloop.web.pay.urls")),
     path("api/v1/", api.urls),
 ]

@@ -65,6 +65,8 @@ def test_a_tick_enqueues_every_registered_job_that_is_due():
     clock.freeze(SEVEN_PAST_NOON)
     assert periodic_tick() == [
         "apply_due_scheduled_changes",
+        "billing_payments_settle",
+        "billing_run_daily",
         "deliver_due_notifications",
         "grant_current_entitlements",
         "prune_background_records",

@@ -27,11 +27,15 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
     assert len(mail.outbox) == 1
     assert set(PeriodicRun.objects.values_list("name", flat=True)) == {
         "apply_due_scheduled_changes",
+        "billing_payments_settle",
+        "billing_run_daily",
         "deliver_due_notifications",
         "grant_current_entitlements",
         "prune_background_records",
     }
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
+        ("careloop.billing.tasks.billing_run_daily", "SUCCESSFUL"),
+        ("careloop.billing.tasks.payments_settle", "SUCCESSFUL"),
         ("careloop.core.tasks.prune_background_records", "SUCCESSFUL"),
         ("careloop.memberships.tasks.apply_due_scheduled_changes", "SUCCESSFUL"),
         ("careloop.memberships.tasks.grant_current_entitlements", "SUCCESSFUL"),

@@ -16,6 +16,7 @@ from careloop.memberships.models import (
     Sponsor,
     StatusChange,
 )
+from careloop.testing.billing import forget_billing
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ PATIENTS = 40
 
 
 def _forget_memberships() -> None:
+    forget_billing()
     EntitlementEntry.objects.update(settles=None)
     EntitlementEntry.objects.all().delete()
     StatusChange.objects.all().delete()

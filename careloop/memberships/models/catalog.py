@@ -70,6 +70,9 @@ class Plan(models.Model):
     pause_longest_months = models.PositiveIntegerField(default=0)
     pause_fee_per_month = models.PositiveIntegerField(default=0, help_text="Minor units.")
     cancellation_notice_days = models.PositiveIntegerField(default=0)
+    renews = models.BooleanField(
+        default=True, help_text="At the end of each term the membership renews; otherwise it ends."
+    )
     messaging_enabled = models.BooleanField(default=False)
     response_target_business_hours = models.PositiveIntegerField(null=True, blank=True)
     messaging_priority = models.CharField(

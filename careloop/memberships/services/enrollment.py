@@ -14,6 +14,7 @@ from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import FieldError, PermissionDenied, ValidationFailed
 from careloop.memberships.errors import AlreadyCovered
+from careloop.memberships.events import MembershipChanged, publish
 from careloop.memberships.models import (
     MemberRole,
     Membership,
@@ -357,4 +358,14 @@ def membership_enroll(
                 )
         if start_date <= today:
             entitlement_grant_period(membership=membership, on=today)
+        publish(
+            MembershipChanged(
+                membership=membership,
+                action="enroll",
+                effective_on=start_date,
+                key=f"enroll:{membership.pk}",
+                actor=actor,
+            )
+        )
+    membership.refresh_from_db()
     return membership

@@ -32,6 +32,7 @@ from careloop.memberships.changes import (
     details_to_json,
     kind_of,
 )
+from careloop.memberships.events import MembershipChanged, publish
 from careloop.memberships.lifecycle import COVERING, Action, target_status
 from careloop.memberships.models import (
     CancellationReason,
@@ -255,6 +256,15 @@ def membership_transition(
             },
             patient_ids=closed_patients or None,
         )
+        publish(
+            MembershipChanged(
+                membership=locked,
+                action=action.value,
+                effective_on=effective_on,
+                key=f"status_change:{change.pk}",
+                actor=actor,
+            )
+        )
     membership.refresh_from_db()
     return change
 
@@ -303,7 +313,7 @@ def _check_date(actor: User | None, membership: Membership, day: date, action: A
 
 
 def _refuse_second_schedule(
-    actor: User, membership: Membership, details: ChangeDetails, day: date
+    actor: User | None, membership: Membership, details: ChangeDetails, day: date
 ) -> None:
     kind = kind_of(details)
     pending = membership.scheduled_changes.filter(status=ChangeStatus.SCHEDULED, kind=kind)
@@ -328,7 +338,7 @@ def _refuse_second_schedule(
 
 def _act(
     *,
-    actor: User,
+    actor: User | None,
     membership: Membership,
     details: ChangeDetails,
     effective_on: date | None,
@@ -699,7 +709,7 @@ def _release_member_holds(
 
 
 def _status_only(
-    *, actor: User, membership: Membership, action: Action, effective_on: date | None
+    *, actor: User | None, membership: Membership, action: Action, effective_on: date | None
 ) -> ChangeOutcome:
     """Actions billing or staff record as they happen: now, or backdated by an admin."""
     with transaction.atomic():
@@ -727,7 +737,7 @@ def _status_only(
 
 
 def membership_activate(
-    *, actor: User, membership: Membership, effective_on: date | None = None
+    *, actor: User | None, membership: Membership, effective_on: date | None = None
 ) -> ChangeOutcome:
     """Pending to active: a payment method is now on file."""
     return _status_only(
@@ -736,7 +746,7 @@ def membership_activate(
 
 
 def membership_mark_past_due(
-    *, actor: User, membership: Membership, effective_on: date | None = None
+    *, actor: User | None, membership: Membership, effective_on: date | None = None
 ) -> ChangeOutcome:
     """Active to past due: a payment failed (billing calls this)."""
     return _status_only(
@@ -745,7 +755,7 @@ def membership_mark_past_due(
 
 
 def membership_recover(
-    *, actor: User, membership: Membership, effective_on: date | None = None
+    *, actor: User | None, membership: Membership, effective_on: date | None = None
 ) -> ChangeOutcome:
     """Past due to active: the overdue payment came in (billing calls this)."""
     return _status_only(
@@ -912,7 +922,7 @@ def membership_resume(
 
 def membership_cancel(
     *,
-    actor: User,
+    actor: User | None,
     membership: Membership,
     reason: CancellationReason | int | None,
     note: str = "",

@@ -25,6 +25,8 @@ from careloop.accounts.roles import Role
 from careloop.accounts.services import api_token_create
 from careloop.api.api import api
 from careloop.audit.models import AuditEvent
+from careloop.billing.links import card_update_token
+from careloop.billing.services.accounts import billing_account_for
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.memberships.models import (
@@ -85,6 +87,7 @@ WEB_CASES: dict[str, WebCase] = {
     "accounts:password_reset_done": WebCase(PUBLIC),
     "accounts:password_reset_confirm": WebCase(PUBLIC),
     "accounts:password_reset_complete": WebCase(PUBLIC),
+    "pay:card_update": WebCase(PUBLIC, ("GET", "POST")),
     "staff:patient_search": WebCase(Capability.PATIENT_VIEW),
     "staff:patient_create": WebCase(Capability.PATIENT_CREATE, ("GET", "POST")),
     "staff:patient_chart": WebCase(Capability.PATIENT_VIEW, patient_scoped=True),
@@ -429,6 +432,9 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
             "patient_id": patient.id,
         },
         "accounts:token_revoke": lambda: {"token_id": _token(world, target, actor).id},
+        "pay:card_update": lambda: {
+            "token": card_update_token(billing_account_for(patient=patient).pk)
+        },
         "staff:clinic_holiday_remove": lambda: {
             "holiday_id": Holiday.objects.create(date=date(2030, 12, 25), name="Closed").id
         },

@@ -1,0 +1,246 @@
+"""Collecting invoices through the gateway, at most once per attempt.
+
+Order of work, so that a crash anywhere loses nothing and never charges twice:
+1. in one transaction, lock the invoice and write a pending PaymentAttempt with a fresh
+   idempotency key (the database allows one pending attempt per invoice);
+2. outside any transaction, call the gateway with that key;
+3. in one transaction, record the outcome (payment, journal, invoice, membership status).
+A process that dies between 1 and 3 leaves a pending attempt; `payment_attempts_settle` asks
+the gateway about it by its key later and records what happened, never charging again.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+
+from careloop.accounts.models import User
+from careloop.audit.services import audit_record
+from careloop.billing.gateways import gateway_for
+from careloop.billing.gateways.base import ChargeResult, ChargeStatus
+from careloop.billing.invoice_states import InvoiceAction, invoice_target
+from careloop.billing.models import (
+    AttemptStatus,
+    AttemptTrigger,
+    BillingAccount,
+    EntryKind,
+    Invoice,
+    InvoiceStatus,
+    Ledger,
+    PaymentAttempt,
+)
+from careloop.billing.services.accounts import default_payment_method
+from careloop.billing.services.journal import Posting, journal_post
+from careloop.core import clock
+from careloop.core.faults import crash_point
+from careloop.memberships.models import MembershipStatus
+from careloop.memberships.services.lifecycle import membership_activate, membership_recover
+
+
+def _start_attempt(
+    invoice: Invoice, trigger: AttemptTrigger, actor: User | None
+) -> PaymentAttempt | None:
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+        if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
+            return None
+        if locked.amount_due <= 0:
+            return None
+        if locked.attempts.filter(status=AttemptStatus.PENDING).exists():
+            return None
+        method = default_payment_method(locked.account)
+        if method is None:
+            return None
+        try:
+            with transaction.atomic():
+                Invoice.objects.filter(pk=locked.pk).update(next_retry_on=None)
+                return PaymentAttempt.objects.create(
+                    invoice=locked,
+                    account=locked.account,
+                    payment_method=method,
+                    gateway=method.gateway,
+                    idempotency_key=f"careloop-{uuid.uuid4().hex}",
+                    amount=locked.amount_due,
+                    currency=locked.currency,
+                    trigger=trigger,
+                    created_at=clock.now(),
+                    actor=actor,
+                )
+        except IntegrityError:
+            return None  # another process has a pending attempt on this invoice
+
+
+def invoice_collect(
+    *, invoice: Invoice, trigger: AttemptTrigger, actor: User | None = None
+) -> PaymentAttempt | None:
+    """Charge the payer's default card for what the invoice still owes.
+
+    Returns the attempt (settled, or pending when the gateway's answer is unknown), or None
+    when there is nothing to charge: the invoice is paid or closed, another attempt is in
+    flight, or no card is on file. Call it outside a transaction: the gateway call must not
+    hold locks, and the attempt must be committed before it.
+    """
+    attempt = _start_attempt(invoice, trigger, actor)
+    if attempt is None:
+        return None
+    crash_point("billing.attempt_recorded")
+    method = attempt.payment_method
+    assert method is not None
+    account = attempt.account
+    result = gateway_for(attempt.gateway).charge(
+        customer=account.gateway_customer,
+        token=method.token,
+        amount=attempt.amount,
+        currency=attempt.currency,
+        idempotency_key=attempt.idempotency_key,
+        description=f"{invoice.number}",
+    )
+    crash_point("billing.charge_returned")
+    return attempt_record_outcome(attempt=attempt, result=result)
+
+
+def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> PaymentAttempt:
+    """Record what the gateway said about an attempt, once; an unknown answer leaves it
+    pending for `payment_attempts_settle`."""
+    from careloop.billing.services.dunning import invoice_payment_failed
+
+    if result.status == ChargeStatus.UNKNOWN:
+        PaymentAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.PENDING).update(
+            reference=result.reference or attempt.reference,
+            failure_code=result.failure_code,
+            failure_message="The gateway did not answer; Careloop will ask it again.",
+        )
+        attempt.refresh_from_db()
+        return attempt
+    with transaction.atomic():
+        locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status != AttemptStatus.PENDING:
+            return locked
+        locked.reference = result.reference or locked.reference
+        locked.settled_at = clock.now()
+        invoice = (
+            Invoice.objects.select_for_update().select_related("account").get(pk=locked.invoice_id)
+        )
+        if result.status == ChargeStatus.SUCCEEDED:
+            locked.status = AttemptStatus.SUCCEEDED
+            locked.failure_code = ""
+            locked.failure_message = ""
+            locked.save()
+            _record_payment(invoice, locked)
+        else:
+            locked.status = (
+                AttemptStatus.DECLINED
+                if result.status == ChargeStatus.DECLINED
+                else AttemptStatus.FAILED
+            )
+            locked.failure_code = result.failure_code
+            locked.failure_message = result.failure_message[:300]
+            locked.save()
+            invoice_payment_failed(invoice=invoice, attempt=locked)
+    attempt.refresh_from_db()
+    return attempt
+
+
+def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:
+    journal_post(
+        kind=EntryKind.PAYMENT,
+        key=f"payment:{attempt.idempotency_key}",
+        currency=attempt.currency,
+        invoice=invoice,
+        attempt=attempt,
+        memo=f"Card payment for {invoice.number}",
+        postings=[
+            Posting(Ledger.CASH, attempt.amount),
+            Posting(Ledger.RECEIVABLE, -attempt.amount, invoice.account),
+        ],
+    )
+    invoice.amount_paid += attempt.amount
+    if invoice.amount_due <= 0 and invoice.status != InvoiceStatus.PAID:
+        invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
+        invoice.paid_at = clock.now()
+        invoice.next_retry_on = None
+    invoice.save()
+    audit_record(
+        action="billing.payment",
+        actor=attempt.actor,
+        patient_id=invoice.account.patient_id,
+        object_type="invoice",
+        object_id=invoice.pk,
+        detail={"amount": attempt.amount, "attempt": attempt.pk},
+    )
+    membership_settle_status(invoice)
+
+
+def membership_settle_status(invoice: Invoice) -> None:
+    """A paid invoice activates a pending membership and recovers a past-due one once
+    nothing else of it is overdue."""
+    membership = invoice.membership
+    if membership is None:
+        return
+    membership.refresh_from_db()
+    status = MembershipStatus(membership.status)
+    still_owing = (
+        Invoice.objects.filter(
+            membership=membership, status=InvoiceStatus.OPEN, failed_attempts__gt=0
+        )
+        .exclude(pk=invoice.pk)
+        .exists()
+    )
+    if status == MembershipStatus.PAST_DUE and not still_owing:
+        membership_recover(actor=None, membership=membership)
+    elif status == MembershipStatus.PENDING:
+        membership_activate(actor=None, membership=membership)
+
+
+def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Settle attempts left pending by a timeout or a crash, by asking the gateway.
+
+    Only attempts older than `older_than` (longer than any gateway call takes) are asked
+    about, so an attempt still in flight is never mistaken for one that never left. An
+    attempt the gateway never received is closed as failed without counting as a decline.
+    """
+    settled = 0
+    cutoff = clock.now() - older_than
+    pending = PaymentAttempt.objects.filter(
+        status=AttemptStatus.PENDING, created_at__lte=cutoff
+    ).select_related("account")
+    for attempt in pending.order_by("id"):
+        result = gateway_for(attempt.gateway).charge_lookup(
+            customer=attempt.account.gateway_customer, idempotency_key=attempt.idempotency_key
+        )
+        if result is None:
+            PaymentAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.PENDING).update(
+                status=AttemptStatus.FAILED,
+                failure_code="not_sent",
+                failure_message="The charge never reached the gateway; nothing was taken.",
+                settled_at=clock.now(),
+            )
+        elif result.status != ChargeStatus.UNKNOWN:
+            attempt_record_outcome(attempt=attempt, result=result)
+        else:
+            continue
+        settled += 1
+    return settled
+
+
+def collect_after_new_card(account: BillingAccount, actor: User | None) -> list[PaymentAttempt]:
+    """A new card activates the payer's pending memberships and retries what is owed at once."""
+    from careloop.memberships.models import Membership
+
+    for membership in Membership.objects.filter(
+        billing__account=account, status=MembershipStatus.PENDING
+    ):
+        membership_activate(actor=actor, membership=membership)
+    attempts = []
+    owed = Invoice.objects.filter(
+        account=account, status__in=[InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]
+    ).order_by("issued_on", "id")
+    for invoice in owed:
+        attempt = invoice_collect(invoice=invoice, trigger=_trigger_for(invoice), actor=actor)
+        if attempt is not None:
+            attempts.append(attempt)
+    return attempts
+
+
+def _trigger_for(invoice: Invoice) -> AttemptTrigger:
+    return AttemptTrigger.NEW_CARD if invoice.failed_attempts else AttemptTrigger.AT_ONCE

@@ -1,0 +1,110 @@
+"""What happens after a failed charge: past due, the payer told, retries on a schedule, and
+after the last one the clinic's policy (cancel, or stay past due) with notice.
+
+Retries follow BillingSettings.retry_days: days after the previous failure (default 1, 1, 5:
+retries one, two and seven days after the first failure).
+"""
+
+from datetime import date, timedelta
+
+from careloop.billing.links import card_update_url
+from careloop.billing.models import (
+    AfterFinalFailure,
+    AttemptTrigger,
+    BillingSettings,
+    Invoice,
+    InvoiceStatus,
+    PaymentAttempt,
+)
+from careloop.billing.services.notices import clinic_name, notice_send
+from careloop.core import clock
+from careloop.memberships.models import CancellationReason, MembershipStatus
+from careloop.memberships.selectors.memberships import money
+from careloop.memberships.services.lifecycle import membership_cancel, membership_mark_past_due
+
+
+def billing_settings() -> BillingSettings:
+    found = BillingSettings.objects.first()
+    return found if found is not None else BillingSettings.objects.create()
+
+
+def invoice_payment_failed(*, invoice: Invoice, attempt: PaymentAttempt) -> None:
+    """Count the failure, schedule the next retry or apply the final policy, mark the
+    membership past due and tell the payer. Runs inside the caller's transaction."""
+    policy = billing_settings()
+    schedule = policy.retry_schedule
+    invoice.failed_attempts += 1
+    today = clock.today()
+    final = invoice.failed_attempts > len(schedule)
+    invoice.next_retry_on = (
+        None if final else today + timedelta(days=schedule[invoice.failed_attempts - 1])
+    )
+    invoice.save(update_fields=["failed_attempts", "next_retry_on"])
+    membership = invoice.membership
+    if membership is not None:
+        membership.refresh_from_db()
+        if membership.status == MembershipStatus.ACTIVE:
+            membership_mark_past_due(actor=None, membership=membership)
+    amount = money(invoice.amount_due, invoice.currency)
+    link = card_update_url(invoice.account_id)
+    clinic = clinic_name()
+    retry = invoice.next_retry_on
+    if retry is not None:
+        notice_send(
+            account=invoice.account,
+            kind="payment_failed",
+            key=f"payment_failed:{attempt.pk}",
+            subject=f"{clinic}: your payment did not go through",
+            body=(
+                f"We could not take your payment of {amount} to {clinic}. We will try again on "
+                f"{retry:%B} {retry.day}. "
+                f"To use another card, open this secure link: {link}"
+            ),
+        )
+        return
+    cancel = policy.after_final_failure == AfterFinalFailure.CANCEL and membership is not None
+    notice_send(
+        account=invoice.account,
+        kind="payment_final_failure",
+        key=f"payment_final_failure:{invoice.pk}",
+        subject=f"{clinic}: final notice about your payment",
+        body=(
+            f"We could not take your payment of {amount} to {clinic} after several tries. "
+            + (
+                "Your membership has been cancelled. "
+                if cancel
+                else "Your membership stays past due until it is paid. "
+            )
+            + f"To pay with another card, open this secure link: {link}"
+        ),
+    )
+    if cancel and membership is not None:
+        membership.refresh_from_db()
+        if membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE):
+            reason, _ = CancellationReason.objects.get_or_create(
+                code="payment-failed", defaults={"label": "Payment failed"}
+            )
+            membership_cancel(actor=None, membership=membership, reason=reason)
+
+
+def invoices_due_for_retry(on: date | None = None) -> list[int]:
+    day = clock.today() if on is None else on
+    return list(
+        Invoice.objects.filter(
+            status=InvoiceStatus.OPEN, next_retry_on__isnull=False, next_retry_on__lte=day
+        )
+        .order_by("next_retry_on", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def invoices_retry_due(*, on: date | None = None) -> int:
+    """Retry every failed invoice whose retry day has come (outside any transaction)."""
+    from careloop.billing.services.collection import invoice_collect
+
+    retried = 0
+    for invoice_id in invoices_due_for_retry(on):
+        invoice = Invoice.objects.get(pk=invoice_id)
+        if invoice_collect(invoice=invoice, trigger=AttemptTrigger.RETRY) is not None:
+            retried += 1
+    return retried

@@ -1,0 +1,248 @@
+"""Invoices: issue (draft, lines, finalize), apply credit, void, write off, record a payment.
+
+Every movement of money posts to the journal (services/journal.py) in the same transaction.
+Issuing is idempotent by the invoice's key: the same cause (a period, a change, a fee month)
+returns the invoice it already made.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+
+from careloop.accounts.models import User
+from careloop.audit.services import audit_record
+from careloop.billing.compose import DraftLine
+from careloop.billing.invoice_states import InvoiceAction, invoice_target
+from careloop.billing.models import (
+    BillingAccount,
+    BillingRun,
+    EntryKind,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Ledger,
+    LineKind,
+)
+from careloop.billing.selectors.balances import available_credit
+from careloop.billing.services.journal import Posting, journal_post
+from careloop.core import clock
+from careloop.core.errors import ValidationFailed
+from careloop.memberships.models import Membership
+from careloop.memberships.periods import Period
+
+
+@dataclass(frozen=True)
+class Issued:
+    invoice: Invoice
+    created: bool
+
+
+def invoice_issue(
+    *,
+    account: BillingAccount,
+    kind: InvoiceKind,
+    key: str,
+    lines: list[DraftLine],
+    membership: Membership | None = None,
+    period: Period | None = None,
+    run: BillingRun | None = None,
+    due_in_days: int = 0,
+) -> Issued:
+    """Create, finalize and credit an invoice for `lines`, once per `key`.
+
+    Runs in the caller's transaction (or its own). The lines' sum is the subtotal; below zero
+    the difference goes to the payer's credit and the invoice is paid at once with nothing to
+    collect. The payer's credit is applied before any card is charged.
+    """
+    existing = Invoice.objects.filter(key=key).first()
+    if existing is not None:
+        return Issued(existing, created=False)
+    today = clock.today()
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                account=account,
+                membership=membership,
+                kind=kind,
+                key=key,
+                currency=account.currency,
+                period_start=period.start if period else None,
+                period_end=period.end if period else None,
+                issued_on=today,
+                due_on=today + timedelta(days=due_in_days),
+                created_at=now,
+                billing_run=run,
+            )
+            _add_lines(invoice, lines)
+    except IntegrityError:
+        # Another worker issued the same invoice (same key, or same membership period).
+        found = Invoice.objects.filter(key=key).first()
+        if found is None and membership is not None and period is not None:
+            found = Invoice.objects.filter(
+                membership=membership, period_start=period.start, kind__in=[kind]
+            ).first()
+        if found is None:
+            raise
+        return Issued(found, created=False)
+    _finalize(invoice)
+    invoice_apply_credit(invoice=invoice)
+    return Issued(invoice, created=True)
+
+
+def _add_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
+    created: dict[tuple[int | None, object], InvoiceLine] = {}
+    for draft in lines:
+        credits_line_id = draft.credits_line_id
+        if draft.kind == LineKind.DISCOUNT and credits_line_id is None:
+            target = created.get((draft.patient_id, draft.service_start))
+            credits_line_id = target.pk if target is not None else None
+        line = InvoiceLine.objects.create(
+            invoice=invoice,
+            membership=invoice.membership,
+            kind=draft.kind,
+            description=draft.description[:200],
+            patient_id=draft.patient_id,
+            price_id=draft.price_id,
+            service_start=draft.service_start,
+            service_end=draft.service_end,
+            quantity=draft.quantity,
+            unit_amount=draft.unit_amount,
+            amount=draft.amount,
+            credits_line_id=credits_line_id,
+            discount_id=draft.discount_id,
+            source_key=draft.source_key,
+        )
+        if draft.kind in (LineKind.PERIOD, LineKind.PRORATION_CHARGE, LineKind.SPONSOR_SHARE):
+            created[(draft.patient_id, draft.service_start)] = line
+
+
+def _finalize(invoice: Invoice) -> None:
+    """Draft to open: totals, the journal entry, and paid at once when nothing is owed."""
+    invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.FINALIZE)
+    subtotal = sum(invoice.lines.values_list("amount", flat=True))
+    invoice.subtotal = subtotal
+    invoice.total = max(subtotal, 0)
+    invoice.finalized_at = clock.now()
+    journal_post(
+        kind=EntryKind.INVOICE,
+        key=f"invoice:{invoice.pk}",
+        currency=invoice.currency,
+        invoice=invoice,
+        memo=f"{invoice.number} issued",
+        postings=[
+            Posting(Ledger.RECEIVABLE, invoice.total, invoice.account),
+            Posting(Ledger.CREDIT, -max(-subtotal, 0), invoice.account),
+            Posting(Ledger.REVENUE, -subtotal),
+        ],
+    )
+    if invoice.total == 0:
+        invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
+        invoice.paid_at = clock.now()
+    invoice.save()
+
+
+def invoice_apply_credit(*, invoice: Invoice) -> int:
+    """Use the payer's credit on an open invoice before any card is charged; the amount used."""
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.status != InvoiceStatus.OPEN:
+            return 0
+        usable = min(available_credit(locked.account), locked.amount_due)
+        if usable <= 0:
+            return 0
+        locked.credit_applied += usable
+        journal_post(
+            kind=EntryKind.CREDIT_APPLIED,
+            key=f"credit:{locked.pk}:{locked.credit_applied}",
+            currency=locked.currency,
+            invoice=locked,
+            memo=f"Credit applied to {locked.number}",
+            postings=[
+                Posting(Ledger.CREDIT, usable, locked.account),
+                Posting(Ledger.RECEIVABLE, -usable, locked.account),
+            ],
+        )
+        if locked.amount_due == 0:
+            locked.status = invoice_target(InvoiceStatus(locked.status), InvoiceAction.PAY)
+            locked.paid_at = clock.now()
+            locked.next_retry_on = None
+        locked.save()
+    invoice.refresh_from_db()
+    return usable
+
+
+def _audit(invoice: Invoice, actor: User | None, action: str, detail: dict[str, object]) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        patient_id=invoice.account.patient_id,
+        object_type="invoice",
+        object_id=invoice.pk,
+        detail=detail,
+    )
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed.single("reason", "Say why, for the record.", "required")
+    return reason
+
+
+def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
+    """Cancel an invoice that was issued in error or is waived; credit used on it returns to
+    the payer. A paid invoice cannot be voided: refund it."""
+    reason = _reason(reason)
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+        target = invoice_target(InvoiceStatus(locked.status), InvoiceAction.VOID)
+        if locked.amount_paid > 0:
+            raise ValidationFailed.single(
+                "invoice", "Part of this invoice was paid; refund the payment instead.", "paid"
+            )
+        if locked.status != InvoiceStatus.DRAFT:
+            journal_post(
+                kind=EntryKind.VOID,
+                key=f"void:{locked.pk}",
+                currency=locked.currency,
+                invoice=locked,
+                memo=f"{locked.number} voided",
+                postings=[
+                    Posting(Ledger.REVENUE, locked.total),
+                    Posting(
+                        Ledger.RECEIVABLE, -(locked.total - locked.credit_applied), locked.account
+                    ),
+                    Posting(Ledger.CREDIT, -locked.credit_applied, locked.account),
+                ],
+            )
+        locked.status = target
+        locked.closed_at = clock.now()
+        locked.closed_by = actor
+        locked.close_reason = reason
+        locked.next_retry_on = None
+        locked.save()
+        _audit(locked, actor, "invoice.void", {"number": locked.number})
+    invoice.refresh_from_db()
+    return invoice
+
+
+def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
+    """Stop collecting: the invoice stays owed (it can still be paid or voided) but no retry
+    runs. The amount stays on the payer's balance."""
+    reason = _reason(reason)
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+        locked.status = invoice_target(
+            InvoiceStatus(locked.status), InvoiceAction.MARK_UNCOLLECTIBLE
+        )
+        locked.closed_at = clock.now()
+        locked.closed_by = actor
+        locked.close_reason = reason
+        locked.next_retry_on = None
+        locked.save()
+        _audit(locked, actor, "invoice.uncollectible", {"number": locked.number})
+    invoice.refresh_from_db()
+    return invoice

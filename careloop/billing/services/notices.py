@@ -1,0 +1,58 @@
+"""Messages billing sends payers, each once (a Notice row per key), through the outbox.
+
+No clinical detail ever: no plan or service names, only the clinic, amounts and links.
+"""
+
+from django.db import IntegrityError, transaction
+
+from careloop.billing.models import BillingAccount, Notice
+from careloop.core import clock
+from careloop.core.models import ClinicSettings
+from careloop.notifications.models import Channel
+from careloop.notifications.services import notification_enqueue
+
+
+def clinic_name() -> str:
+    row = ClinicSettings.objects.first()
+    return row.name if row is not None else "Your clinic"
+
+
+def _contact(account: BillingAccount) -> tuple[Channel, str] | None:
+    if account.patient is not None:
+        if account.patient.email:
+            return Channel.EMAIL, account.patient.email
+        if account.patient.mobile_phone:
+            return Channel.SMS, account.patient.mobile_phone
+        return None
+    if account.sponsor is not None and account.sponsor.contact_email:
+        return Channel.EMAIL, account.sponsor.contact_email
+    return None
+
+
+def notice_send(
+    *, account: BillingAccount, kind: str, key: str, subject: str, body: str
+) -> Notice | None:
+    """Send one notice per key; None when it was sent before or the payer has no contact.
+
+    Runs inside the caller's transaction: the notice leaves only if the change commits.
+    """
+    if Notice.objects.filter(key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(key=key, account=account, kind=kind, sent_at=clock.now())
+    except IntegrityError:
+        return None
+    contact = _contact(account)
+    if contact is None:
+        return notice
+    channel, recipient = contact
+    notification_enqueue(
+        channel=channel,
+        recipient=recipient,
+        subject=subject if channel == Channel.EMAIL else "",
+        body=body,
+        kind=f"billing.{kind}",
+        patient_id=account.patient_id,
+    )
+    return notice
