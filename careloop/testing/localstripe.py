@@ -26,7 +26,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET
+
+if TYPE_CHECKING:
+    from careloop.billing.gateways.stripe import StripeGateway
 
 SECRET_KEY = "sk_test_careloop_localstripe"  # noqa: S105 (localstripe takes any sk_ key)
 PUBLISHABLE_KEY = "pk_test_careloop_localstripe"
@@ -38,6 +43,19 @@ class LocalStripe:
     api_base: str
     secret_key: str = SECRET_KEY
     publishable_key: str = PUBLISHABLE_KEY
+
+
+def stripe_gateway_at(api_base: str, *, timeout_seconds: float = 10) -> "StripeGateway":
+    """A Stripe gateway with localstripe's test keys and TEST_WEBHOOK_SECRET at `api_base`."""
+    from careloop.billing.gateways.stripe import StripeGateway
+
+    return StripeGateway(
+        secret_key=SECRET_KEY,
+        publishable_key=PUBLISHABLE_KEY,
+        webhook_secret=TEST_WEBHOOK_SECRET,
+        api_base=api_base,
+        timeout_seconds=timeout_seconds,
+    )
 
 
 @contextmanager

@@ -9,6 +9,7 @@ PaymentIntent the failed confirmation left behind).
 """
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +103,14 @@ def invalid_request_reply(*, code: str, message: str, param: str) -> Reply:
             }
         },
     )
+
+
+def closed_port_address() -> str:
+    """An address on 127.0.0.1 where nothing listens (a port just bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 @contextmanager

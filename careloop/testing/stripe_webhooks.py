@@ -10,6 +10,9 @@ from typing import Any
 
 from stripe import WebhookSignature
 
+# The webhook secret of the gateways the tests build (careloop.testing.localstripe).
+TEST_WEBHOOK_SECRET = "whsec_careloop_test"  # noqa: S105 (a test value)
+
 
 def stripe_event(
     *,

@@ -1,39 +1,19 @@
 """The Stripe gateway pointed at localstripe, and customers with a saved card."""
 
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from careloop.billing.gateways.stripe import StripeGateway
-from careloop.testing.localstripe import LocalStripe, browser_save_card
+from careloop.testing.localstripe import LocalStripe, browser_save_card, stripe_gateway_at
 
-WEBHOOK_SECRET = "whsec_careloop_test"
 VISA = "4242424242424242"
-
-
-def gateway_at(api_base: str, *, timeout_seconds: float = 10) -> StripeGateway:
-    return StripeGateway(
-        secret_key="sk_test_careloop_localstripe",
-        publishable_key="pk_test_careloop_localstripe",
-        webhook_secret=WEBHOOK_SECRET,
-        api_base=api_base,
-        timeout_seconds=timeout_seconds,
-    )
-
-
-def closed_port_address() -> str:
-    """An address on 127.0.0.1 where nothing listens (a port just bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
 def stripe_gateway(localstripe: LocalStripe) -> StripeGateway:
-    return gateway_at(localstripe.api_base)
+    return stripe_gateway_at(localstripe.api_base)
 
 
 @dataclass(frozen=True)

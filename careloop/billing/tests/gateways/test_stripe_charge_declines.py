@@ -8,7 +8,7 @@ scripted server on 127.0.0.1, through the same SDK and HTTP path.
 import pytest
 
 from careloop.billing.gateways.base import ChargeStatus
-from careloop.billing.tests.gateways.conftest import gateway_at
+from careloop.testing.localstripe import stripe_gateway_at
 from careloop.testing.stripe_replies import card_declined_reply, scripted_stripe
 
 CHARGE_DECLINED_CARD = "4000000000000341"
@@ -50,7 +50,7 @@ def test_a_decline_is_reported_with_the_banks_decline_code(code, decline_code, m
         code=code, decline_code=decline_code, message=message, payment_intent_id="pi_declined"
     )
     with scripted_stripe(reply) as stripe_api:
-        result = _charge(gateway_at(stripe_api.api_base), "cus_scripted", "pm_scripted")
+        result = _charge(stripe_gateway_at(stripe_api.api_base), "cus_scripted", "pm_scripted")
 
     assert result.status == ChargeStatus.DECLINED
     assert result.failure_code == decline_code

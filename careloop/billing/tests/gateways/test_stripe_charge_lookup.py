@@ -4,7 +4,8 @@ import pytest
 
 from careloop.billing.gateways.base import ChargeStatus, GatewayError
 from careloop.billing.gateways.stripe import gateway as stripe_gateway_module
-from careloop.billing.tests.gateways.conftest import closed_port_address, gateway_at
+from careloop.testing.localstripe import stripe_gateway_at
+from careloop.testing.stripe_replies import closed_port_address
 
 
 def _charge(gateway, payer, key):
@@ -79,7 +80,7 @@ def test_it_pages_through_all_of_the_customers_charges(
 
 
 def test_it_raises_rather_than_answer_none_when_stripe_cannot_be_asked():
-    gateway = gateway_at(closed_port_address())
+    gateway = stripe_gateway_at(closed_port_address())
 
     with pytest.raises(GatewayError, match="could not be asked"):
         gateway.charge_lookup(customer="cus_any", idempotency_key="attempt-1")

@@ -1,12 +1,12 @@
 from careloop.billing.gateways.base import ChargeStatus
-from careloop.billing.tests.gateways.conftest import gateway_at
+from careloop.testing.localstripe import stripe_gateway_at
 from careloop.testing.stripe_replies import payment_intent_reply, scripted_stripe
 
 
 def test_a_charge_is_one_confirmed_off_session_payment_intent_sent_with_its_idempotency_key():
     reply = payment_intent_reply(payment_intent_id="pi_scripted", status="succeeded")
     with scripted_stripe(reply) as stripe_api:
-        result = gateway_at(stripe_api.api_base).charge(
+        result = stripe_gateway_at(stripe_api.api_base).charge(
             customer="cus_scripted",
             token="pm_scripted",
             amount=14900,
@@ -35,7 +35,7 @@ def test_a_charge_is_one_confirmed_off_session_payment_intent_sent_with_its_idem
 def test_a_payment_intent_still_processing_is_unknown_with_its_reference():
     reply = payment_intent_reply(payment_intent_id="pi_processing", status="processing")
     with scripted_stripe(reply) as stripe_api:
-        result = gateway_at(stripe_api.api_base).charge(
+        result = stripe_gateway_at(stripe_api.api_base).charge(
             customer="cus_scripted",
             token="pm_scripted",
             amount=14900,

@@ -2,14 +2,15 @@ import stripe
 
 from careloop.billing.gateways.base import ChargeStatus
 from careloop.billing.gateways.stripe import StripeGateway
-from careloop.billing.tests.gateways.conftest import closed_port_address, gateway_at
+from careloop.testing.localstripe import stripe_gateway_at
+from careloop.testing.stripe_replies import closed_port_address
 
 
 def test_two_gateways_with_different_configurations_work_side_by_side(
     stripe_gateway, payer_with_card
 ):
     payer = payer_with_card()
-    unreachable = gateway_at(closed_port_address())
+    unreachable = stripe_gateway_at(closed_port_address())
 
     unanswered = unreachable.charge(
         customer=payer.customer,

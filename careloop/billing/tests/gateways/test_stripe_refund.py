@@ -1,5 +1,6 @@
 from careloop.billing.gateways.base import RefundStatus
-from careloop.billing.tests.gateways.conftest import closed_port_address, gateway_at
+from careloop.testing.localstripe import stripe_gateway_at
+from careloop.testing.stripe_replies import closed_port_address
 
 
 def test_a_charge_is_refunded_in_part_then_in_full(stripe_gateway, payer_with_card):
@@ -43,7 +44,7 @@ def test_refunding_a_charge_stripe_does_not_know_fails_with_stripes_reason(strip
 
 
 def test_a_refund_without_an_answer_is_unknown():
-    gateway = gateway_at(closed_port_address())
+    gateway = stripe_gateway_at(closed_port_address())
 
     result = gateway.refund(charge_reference="pi_any", amount=100, idempotency_key="refund-1")
 

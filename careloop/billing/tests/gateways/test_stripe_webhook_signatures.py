@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from careloop.billing.gateways.base import WebhookEvent, WebhookRejected
-from careloop.billing.tests.gateways.conftest import WEBHOOK_SECRET, gateway_at
 from careloop.core import clock
-from careloop.testing.stripe_webhooks import signed_webhook, stripe_event
+from careloop.testing.localstripe import stripe_gateway_at
+from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET, signed_webhook, stripe_event
 
 NOW = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
 CREATED = datetime(2027, 3, 1, 9, 29, 58, tzinfo=UTC)
@@ -29,7 +29,7 @@ PAYMENT_INTENT = {
 def gateway():
     clock.freeze(NOW)
     # Verifying and parsing make no request; the address is never used.
-    return gateway_at("http://127.0.0.1:9")
+    return stripe_gateway_at("http://127.0.0.1:9")
 
 
 def _event():
@@ -42,7 +42,7 @@ def _event():
 
 
 def test_a_webhook_signed_with_the_secret_is_accepted_and_parsed(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW)
+    payload, headers = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=NOW)
 
     event = gateway.webhook_parse(payload=payload, headers=headers)
 
@@ -66,7 +66,7 @@ def test_a_webhook_signed_with_another_secret_is_rejected(gateway):
 
 
 def test_a_webhook_whose_body_was_changed_after_signing_is_rejected(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW)
+    payload, headers = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=NOW)
     tampered = payload.replace(b"14900", b"99900")
 
     with pytest.raises(WebhookRejected, match="does not match"):
@@ -74,20 +74,26 @@ def test_a_webhook_whose_body_was_changed_after_signing_is_rejected(gateway):
 
 
 def test_a_webhook_signed_301_seconds_ago_is_rejected(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW - timedelta(seconds=301))
+    payload, headers = signed_webhook(
+        _event(), TEST_WEBHOOK_SECRET, at=NOW - timedelta(seconds=301)
+    )
 
     with pytest.raises(WebhookRejected, match="301 seconds old; at most 300"):
         gateway.webhook_parse(payload=payload, headers=headers)
 
 
 def test_a_webhook_signed_299_seconds_ago_is_accepted(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW - timedelta(seconds=299))
+    payload, headers = signed_webhook(
+        _event(), TEST_WEBHOOK_SECRET, at=NOW - timedelta(seconds=299)
+    )
 
     assert gateway.webhook_parse(payload=payload, headers=headers).event_id == "evt_1"
 
 
 def test_a_webhook_signed_301_seconds_in_the_future_is_rejected(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW + timedelta(seconds=301))
+    payload, headers = signed_webhook(
+        _event(), TEST_WEBHOOK_SECRET, at=NOW + timedelta(seconds=301)
+    )
 
     with pytest.raises(WebhookRejected, match="in the future"):
         gateway.webhook_parse(payload=payload, headers=headers)
@@ -95,14 +101,14 @@ def test_a_webhook_signed_301_seconds_in_the_future_is_rejected(gateway):
 
 def test_the_age_is_measured_on_careloops_clock(gateway):
     signed_at = NOW + timedelta(days=30)
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=signed_at)
+    payload, headers = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=signed_at)
     clock.freeze(signed_at + timedelta(seconds=10))
 
     assert gateway.webhook_parse(payload=payload, headers=headers).event_id == "evt_1"
 
 
 def test_a_webhook_without_the_signature_header_is_rejected(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW)
+    payload, headers = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=NOW)
     del headers["Stripe-Signature"]
 
     with pytest.raises(WebhookRejected, match="header is missing"):
@@ -114,14 +120,14 @@ def test_a_webhook_without_the_signature_header_is_rejected(gateway):
     ["", "v1=abc", "t=soon,v1=abc", "t=1803893400"],
 )
 def test_a_malformed_signature_header_is_rejected(gateway, header):
-    payload, _ = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW)
+    payload, _ = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=NOW)
 
     with pytest.raises(WebhookRejected):
         gateway.webhook_parse(payload=payload, headers={"Stripe-Signature": header})
 
 
 def test_the_header_is_found_whatever_its_case(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW)
+    payload, headers = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=NOW)
 
     event = gateway.webhook_parse(
         payload=payload, headers={"stripe-signature": headers["Stripe-Signature"]}
@@ -131,7 +137,7 @@ def test_the_header_is_found_whatever_its_case(gateway):
 
 
 def test_any_matching_v1_signature_is_accepted_while_a_secret_is_rolled(gateway):
-    payload, headers = signed_webhook(_event(), WEBHOOK_SECRET, at=NOW)
+    payload, headers = signed_webhook(_event(), TEST_WEBHOOK_SECRET, at=NOW)
     _, old_secret_headers = signed_webhook(_event(), "whsec_old", at=NOW)
     old_signature = old_secret_headers["Stripe-Signature"].split(",")[1]
 
@@ -153,7 +159,7 @@ def test_any_matching_v1_signature_is_accepted_while_a_secret_is_rolled(gateway)
 def test_a_signed_body_that_is_not_a_stripe_event_is_rejected(gateway, body):
     timestamp = int(NOW.timestamp())
     signature = hmac.new(
-        WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+        TEST_WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
     ).hexdigest()
 
     with pytest.raises(WebhookRejected, match="not a Stripe event"):
