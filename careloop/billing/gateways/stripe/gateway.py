@@ -103,6 +103,8 @@ class StripeGateway:
             raise GatewayError(f"Stripe does not know the card {token}.") from error
         except stripe.StripeError as error:
             raise GatewayError(f"Stripe did not describe the card: {_describe(error)}") from error
+        if payment_method.type != "card" or field(payment_method, "card") is None:
+            raise GatewayError(f"The payment method {token} is not a card.")
         owner = _customer_id(payment_method.customer)
         if owner is not None and owner != customer:
             raise GatewayError(f"The card {token} belongs to another customer.")
@@ -118,8 +120,8 @@ class StripeGateway:
             except stripe.StripeError as error:
                 raise GatewayError(f"Stripe did not save the card: {_describe(error)}") from error
         card = field(payment_method, "card")
-        if payment_method.type != "card" or card is None:
-            raise GatewayError(f"The payment method {token} is not a card.")
+        if card is None:
+            raise GatewayError(f"Stripe did not describe the card {token}.")
         return CardDetails(
             token=payment_method.id,
             brand=str(card.brand),
