@@ -204,6 +204,26 @@ if CARELOOP_BILLING_CHARGE_CONCURRENCY < 1:
     raise ConfigurationError("CARELOOP_BILLING_CHARGE_CONCURRENCY must be at least 1")
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
 
+# Payments: the sandbox gateway by default; Stripe needs its three keys in production.
+PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20)
+if STRIPE_TIMEOUT_SECONDS < 1:
+    raise ConfigurationError("STRIPE_TIMEOUT_SECONDS must be at least 1")
+if PRODUCTION and PAYMENT_GATEWAY == "stripe":
+    for _name, _value in (
+        ("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY),
+        ("STRIPE_PUBLISHABLE_KEY", STRIPE_PUBLISHABLE_KEY),
+        ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
+    ):
+        if not _value:
+            raise ConfigurationError(
+                f"{_name} must be set in production when CARELOOP_PAYMENT_GATEWAY is stripe"
+            )
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker holds a claimed outbox message this long; after that another worker may take it
 # over. It must exceed the slowest send (EMAIL_TIMEOUT) with a margin.

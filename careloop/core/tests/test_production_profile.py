@@ -64,3 +64,32 @@ def test_production_refuses_the_demo_mode():
     result = _manage("check", env=_production_env(CARELOOP_DEMO="true"))
     assert result.returncode != 0
     assert "CARELOOP_DEMO must be false in production" in result.stderr
+
+
+STRIPE_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_test_not_a_real_key",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_not_a_real_key",
+    "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
+}
+
+
+@pytest.mark.parametrize("variable", sorted(STRIPE_KEYS))
+def test_production_refuses_the_stripe_gateway_without_each_stripe_key(variable):
+    env = _production_env(CARELOOP_PAYMENT_GATEWAY="stripe", **STRIPE_KEYS)
+    del env[variable]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert (
+        f"{variable} must be set in production when CARELOOP_PAYMENT_GATEWAY is stripe"
+        in result.stderr
+    )
+
+
+def test_production_starts_with_the_stripe_gateway_and_its_three_keys():
+    result = _manage("check", env=_production_env(CARELOOP_PAYMENT_GATEWAY="stripe", **STRIPE_KEYS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_needs_no_stripe_key_with_the_sandbox_gateway():
+    result = _manage("check", env=_production_env(CARELOOP_PAYMENT_GATEWAY="sandbox"))
+    assert result.returncode == 0, result.stdout + result.stderr
