@@ -196,11 +196,10 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Careloop <no-reply@careloop.invalid>")
 SMS_PROVIDER = env_choice("CARELOOP_SMS_PROVIDER", "log", ("log",))
 # Payments: the sandbox gateway is the default (demo, tests); see docs/configuration.md.
-CARELOOP_PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))
-CARELOOP_SANDBOX_LATENCY_MS = env_int("CARELOOP_SANDBOX_LATENCY_MS", 0)
+SANDBOX_LATENCY_MS = env_int("CARELOOP_SANDBOX_LATENCY_MS", 0)
 # Charges in flight at once during a billing run; gateway latency, not the CPU, limits a run.
-CARELOOP_BILLING_CHARGE_CONCURRENCY = env_int("CARELOOP_BILLING_CHARGE_CONCURRENCY", 8)
-if CARELOOP_BILLING_CHARGE_CONCURRENCY < 1:
+BILLING_CHARGE_CONCURRENCY = env_int("CARELOOP_BILLING_CHARGE_CONCURRENCY", 8)
+if BILLING_CHARGE_CONCURRENCY < 1:
     raise ConfigurationError("CARELOOP_BILLING_CHARGE_CONCURRENCY must be at least 1")
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
 

@@ -26,4 +26,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 
 # Tests run collection in the test's own transaction; threads would not see its rows. The
 # concurrent path is exercised by PostgreSQL tests that commit (transaction=True).
-CARELOOP_BILLING_CHARGE_CONCURRENCY = 1
+BILLING_CHARGE_CONCURRENCY = 1

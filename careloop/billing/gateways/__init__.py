@@ -7,7 +7,7 @@ from careloop.billing.gateways.base import Gateway
 
 
 def default_gateway_name() -> str:
-    name: str = settings.CARELOOP_PAYMENT_GATEWAY
+    name: str = settings.PAYMENT_GATEWAY
     return name
 
 
@@ -17,7 +17,7 @@ def gateway_for(name: str) -> Gateway:
 
         return SandboxGateway()
     if name == "stripe":
-        from careloop.billing.gateways.stripe import StripeGateway  # type: ignore[import-not-found,unused-ignore]
+        from careloop.billing.gateways.stripe import StripeGateway
 
         gateway: Gateway = StripeGateway.from_settings()
         return gateway

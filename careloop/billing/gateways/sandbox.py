@@ -109,7 +109,7 @@ class SandboxGateway:
     name = "sandbox"
 
     def __init__(self, latency_ms: int | None = None) -> None:
-        self.latency_ms = settings.CARELOOP_SANDBOX_LATENCY_MS if latency_ms is None else latency_ms
+        self.latency_ms = settings.SANDBOX_LATENCY_MS if latency_ms is None else latency_ms
 
     def _wait(self) -> None:
         if self.latency_ms:

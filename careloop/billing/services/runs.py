@@ -149,7 +149,7 @@ def _in_threads(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]
             close_old_connections()
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=settings.CARELOOP_BILLING_CHARGE_CONCURRENCY) as pool:
+    with ThreadPoolExecutor(max_workers=settings.BILLING_CHARGE_CONCURRENCY) as pool:
         return list(pool.map(call, items))
 
 
@@ -157,7 +157,7 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
     if not invoice_ids:
         return
     items = [(invoice_id, run.pk) for invoice_id in invoice_ids]
-    if settings.CARELOOP_BILLING_CHARGE_CONCURRENCY > 1 and len(items) > 1:
+    if settings.BILLING_CHARGE_CONCURRENCY > 1 and len(items) > 1:
         results = _in_threads(_collect_one, items)
     else:
         results = [_collect_one(*item) for item in items]
