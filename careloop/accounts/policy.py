@@ -31,6 +31,10 @@ class Capability(StrEnum):
     CATALOG_VIEW = "catalog.view"
     CATALOG_MANAGE = "catalog.manage"
     SPONSOR_MANAGE = "sponsor.manage"
+    BILLING_VIEW = "billing.view"
+    BILLING_COLLECT = "billing.collect"
+    BILLING_MANAGE = "billing.manage"
+    BILLING_REFUND = "billing.refund"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -55,6 +59,13 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.CATALOG_VIEW: _ALL_STAFF,
     Capability.CATALOG_MANAGE: frozenset({Role.ADMIN}),
     Capability.SPONSOR_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
+    # Billing is not clinical: providers and coordinators do not need it (minimum necessary).
+    Capability.BILLING_VIEW: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
+    # Take a card, retry a failed charge, send a payment reminder.
+    Capability.BILLING_COLLECT: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
+    # Void, waive, write off, discount codes, billing runs and billing settings.
+    Capability.BILLING_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
+    Capability.BILLING_REFUND: frozenset({Role.ADMIN, Role.BILLING}),
 }
 
 

@@ -62,6 +62,11 @@ class PaymentMethod(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     removed_at = models.DateTimeField(null=True, blank=True)
+    gateway_updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the gateway's latest applied change was made; older events are ignored.",
+    )
 
     class Meta:
         ordering = ["account", "-is_default", "-created_at", "-id"]
