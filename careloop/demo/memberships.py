@@ -5,7 +5,9 @@ patients sponsored by an employer, some in the Metabolic Health program as well.
 replayed day by day with the clock frozen on each day, so every row, audit event and ledger
 entry carries the date it would have had: each morning the due scheduled changes apply as the
 worker applies them, allowances are granted at each period's start, visits are recorded as
-uses, and some memberships change tier, fall past due, pause and resume, or are cancelled.
+uses, and some memberships change tier, pause and resume, or are cancelled. Each night the
+billing run bills and collects what is due; a few cards decline, so those memberships fall
+past due until a working card is saved (careloop.demo.billing).
 A lifecycle step the rules refuse on the day it comes up (say, pausing a past-due membership)
 is left out, as staff would be told no.
 
@@ -24,6 +26,13 @@ from functools import partial
 from careloop.accounts.models import User
 from careloop.core import clock
 from careloop.core.errors import CareloopError
+from careloop.demo.billing import (
+    DECLINING_CARD,
+    card_replaced,
+    daily_run,
+    give_card,
+    refund_credit,
+)
 from careloop.demo.catalog import (
     ACTIVE_CARE,
     CONCIERGE,
@@ -53,9 +62,7 @@ from careloop.memberships.services.lifecycle import (
     membership_cancel,
     membership_change_price,
     membership_downgrade,
-    membership_mark_past_due,
     membership_pause,
-    membership_recover,
     membership_resume,
     membership_upgrade,
 )
@@ -127,6 +134,7 @@ class History:
         self.staff = staff
         self.timeline = Timeline(first=today - timedelta(days=HISTORY_DAYS), last=today)
         self.created: list[int] = []
+        self.timeline.closing.append(daily_run)
         self.primary_provider = {
             member.patient_id: member.staff
             for member in CareTeamMember.objects.filter(
@@ -168,15 +176,17 @@ class History:
 
         if rng.random() < 0.22:
             self._plan_tier_change(track, rng, tier, sponsor, share(0.15, 0.35))
-        if rng.random() < 0.07:
+        # A card that starts declining: the next charge fails and the membership goes past
+        # due until the payer saves a working card (or, for some, still today).
+        pays_itself = sponsor is None and interval == Interval.MONTHLY
+        if pays_itself and rng.random() < 0.1:
             fell_behind = share(0.4, 0.5)
-            self.timeline.at(fell_behind, Step.LIFECYCLE, partial(self._past_due, track))
-            recovered = fell_behind + timedelta(days=rng.randint(3, 14))
-            self.timeline.at(recovered, Step.LIFECYCLE, partial(self._recover, track))
-        elif rng.random() < 0.04:
-            # Still past due today: the card shows the warning.
-            fell_behind = last - timedelta(days=rng.randint(1, 10))
-            self.timeline.at(fell_behind, Step.LIFECYCLE, partial(self._past_due, track))
+            self.timeline.at(fell_behind, Step.LIFECYCLE, partial(self._card_declines, head))
+            recovered = fell_behind + timedelta(days=rng.randint(36, 45))
+            self.timeline.at(recovered, Step.LIFECYCLE, partial(self._card_replaced, head))
+        elif pays_itself and rng.random() < 0.06:
+            fell_behind = last - timedelta(days=rng.randint(33, 40))
+            self.timeline.at(fell_behind, Step.LIFECYCLE, partial(self._card_declines, head))
         if rng.random() < 0.13:
             paused = share(0.55, 0.65)
             self.timeline.at(paused, Step.LIFECYCLE, partial(self._pause, track))
@@ -254,6 +264,8 @@ class History:
             )
             for other in unit.members[1:]
         ]
+        if on_file:
+            give_card(head)
         membership = membership_enroll(
             actor=self.staff.front_desk,
             plan=self.catalog.plans[tier],
@@ -267,6 +279,7 @@ class History:
         self._started(track, membership, unit.members)
 
     def _join_program(self, track: Track, patient: Patient, day: date) -> None:
+        give_card(patient)
         membership = membership_enroll(
             actor=self.staff.front_desk,
             plan=self.catalog.plans[METABOLIC_HEALTH],
@@ -379,13 +392,11 @@ class History:
                 )
             )
 
-    def _past_due(self, track: Track, day: date) -> None:
-        self._attempt(
-            lambda: membership_mark_past_due(actor=self.staff.billing, membership=track.get())
-        )
+    def _card_declines(self, patient: Patient, day: date) -> None:
+        give_card(patient, DECLINING_CARD)
 
-    def _recover(self, track: Track, day: date) -> None:
-        self._attempt(lambda: membership_recover(actor=self.staff.billing, membership=track.get()))
+    def _card_replaced(self, patient: Patient, day: date) -> None:
+        card_replaced(patient, self.staff.front_desk)
 
     def _pause(self, track: Track, day: date) -> None:
         membership = track.get()
@@ -425,6 +436,8 @@ class History:
                 at_period_end=at_period_end,
             )
         )
+        if not at_period_end and membership.payer_patient is not None:
+            refund_credit(membership.payer_patient, self.staff.billing)
 
     def _roster_add(self, patient: Patient, sponsor: Sponsor, effective_on: date) -> None:
         if not RosterEntry.objects.filter(sponsor=sponsor, patient=patient).exists():

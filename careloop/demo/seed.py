@@ -23,7 +23,8 @@ from careloop.core import clock
 from careloop.core.errors import CareloopError
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.demo import names
-from careloop.demo.catalog import demo_catalog_seed
+from careloop.demo.billing import demo_discounts_seed
+from careloop.demo.catalog import ESSENTIALS, demo_catalog_seed
 from careloop.demo.memberships import HISTORY_DAYS, Staff, demo_memberships_seed
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient, SexAtBirth
 from careloop.patients.search import fold
@@ -94,6 +95,9 @@ def _seed_memberships(staff: dict[str, User], providers: list[User]) -> int:
     opened = clock.today() - timedelta(days=HISTORY_DAYS + 30)
     with clock.frozen_at(datetime.combine(opened, time(9), tzinfo=clock.clinic_zone())):
         catalog = demo_catalog_seed(admin=admin)
+        demo_discounts_seed(
+            admin=admin, plans=catalog.plans, essentials=ESSENTIALS, today=clock.today()
+        )
     patients = list(
         Patient.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
         .select_related("household")

@@ -33,6 +33,8 @@ class Timeline:
     first: date
     last: date
     events: dict[date, list[tuple[int, int, Callable[[date], None]]]] = field(default_factory=dict)
+    # Run at the end of every day, after its events (the nightly billing run).
+    closing: list[Callable[[date], None]] = field(default_factory=list)
     order: "itertools.count[int]" = field(default_factory=itertools.count)
 
     def at(self, day: date, step: Step, action: Callable[[date], None]) -> None:
@@ -48,5 +50,7 @@ class Timeline:
                 queue = self.events.setdefault(day, [])
                 while queue:
                     heapq.heappop(queue)[2](day)
+                for action in self.closing:
+                    action(day)
                 self.events.pop(day, None)
             day += timedelta(days=1)

@@ -9,6 +9,7 @@ from django.db import connection
 from careloop.billing.models import (
     BillingAccount,
     BillingRun,
+    Discount,
     DiscountRedemption,
     GatewayEvent,
     Invoice,
@@ -37,6 +38,7 @@ def forget_billing() -> None:
     InvoiceLine.objects.all().delete()
     Invoice.objects.all().delete()
     DiscountRedemption.objects.all().delete()
+    Discount.objects.all().delete()
     MembershipBilling.objects.all().delete()
     Notice.objects.all().delete()
     PaymentMethod.objects.all().delete()

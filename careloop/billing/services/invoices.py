@@ -246,3 +246,52 @@ def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: 
         _audit(locked, actor, "invoice.uncollectible", {"number": locked.number})
     invoice.refresh_from_db()
     return invoice
+
+
+def invoice_record_payment(
+    *, actor: User | None, invoice: Invoice, method: str, reference: str
+) -> Invoice:
+    """Record that what the invoice still owes was paid outside the gateway (a sponsor's bank
+    transfer, a cheque at the desk); the invoice is paid."""
+    method = method.strip()
+    reference = reference.strip()
+    if not method:
+        raise ValidationFailed.single(
+            "method", "Say how it was paid (bank transfer, cheque ...).", "required"
+        )
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+        target = invoice_target(InvoiceStatus(locked.status), InvoiceAction.PAY)
+        amount = locked.amount_due
+        if amount <= 0:
+            raise ValidationFailed.single(
+                "invoice", "Nothing is owed on this invoice.", "nothing_due"
+            )
+        if locked.attempts.filter(status="pending").exists():
+            raise ValidationFailed.single(
+                "invoice", "A card payment for this invoice is in progress.", "payment_in_progress"
+            )
+        journal_post(
+            kind=EntryKind.PAYMENT,
+            key=f"outside_payment:{locked.pk}",
+            currency=locked.currency,
+            invoice=locked,
+            memo=f"{method} {reference}".strip()[:200],
+            postings=[
+                Posting(Ledger.CASH, amount),
+                Posting(Ledger.RECEIVABLE, -amount, locked.account),
+            ],
+        )
+        locked.amount_paid += amount
+        locked.status = target
+        locked.paid_at = clock.now()
+        locked.next_retry_on = None
+        locked.save()
+        _audit(
+            locked,
+            actor,
+            "invoice.payment_recorded",
+            {"number": locked.number, "amount": amount, "method": method},
+        )
+    invoice.refresh_from_db()
+    return invoice

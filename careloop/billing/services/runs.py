@@ -157,7 +157,10 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
     if not invoice_ids:
         return
     items = [(invoice_id, run.pk) for invoice_id in invoice_ids]
-    if settings.BILLING_CHARGE_CONCURRENCY > 1 and len(items) > 1:
+    # Threads have their own connections: they cannot see rows of a transaction the caller
+    # has not committed (the demo seeds inside one), so such a caller charges one by one.
+    threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
+    if threads and len(items) > 1:
         results = _in_threads(_collect_one, items)
     else:
         results = [_collect_one(*item) for item in items]
