@@ -174,6 +174,9 @@ class PlanOut(Schema):
     pause_longest_months: int
     pause_fee_per_month: int = Field(description=MINOR_UNITS)
     cancellation_notice_days: int
+    renews: bool = Field(
+        description="At the end of each term the membership renews; otherwise it ends"
+    )
     messaging_enabled: bool
     response_target_business_hours: int | None
     messaging_priority: str
@@ -195,6 +198,7 @@ class PlanCreateIn(Schema):
     pause_longest_months: int = 0
     pause_fee_per_month: int = 0
     cancellation_notice_days: int = 0
+    renews: bool = True
     messaging_enabled: bool = False
     response_target_business_hours: int | None = None
     messaging_priority: str = "standard"
@@ -214,6 +218,7 @@ class PlanUpdateIn(Schema):
     pause_longest_months: int | None = None
     pause_fee_per_month: int | None = None
     cancellation_notice_days: int | None = None
+    renews: bool | None = None
     messaging_enabled: bool | None = None
     response_target_business_hours: int | None = None
     messaging_priority: str | None = None

@@ -127,6 +127,7 @@ class PlanFields(TypedDict, total=False):
     pause_longest_months: int
     pause_fee_per_month: int
     cancellation_notice_days: int
+    renews: bool
     messaging_enabled: bool
     response_target_business_hours: int | None
     messaging_priority: str
@@ -144,6 +145,7 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "pause_longest_months": 0,
     "pause_fee_per_month": 0,
     "cancellation_notice_days": 0,
+    "renews": True,
     "messaging_enabled": False,
     "response_target_business_hours": None,
     "messaging_priority": MessagingPriority.STANDARD.value,
@@ -204,6 +206,7 @@ def _clean_plan(values: dict[str, Any], *, plan: Plan | None) -> dict[str, Any]:
         "cancellation_notice_days": number(
             "cancellation_notice_days", "Cancellation notice (days)", 365
         ),
+        "renews": flag("renews", "Renews at the end of each term"),
         "messaging_enabled": flag("messaging_enabled", "Messaging"),
         "response_target_business_hours": None,
         "messaging_priority": checks.run(

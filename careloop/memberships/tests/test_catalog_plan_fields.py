@@ -94,3 +94,20 @@ def test_a_rejected_update_leaves_the_plan_as_it_was(admin):
         plan_update(actor=admin, plan=plan, enrollment_fee=-5, description="Changed")
     plan.refresh_from_db()
     assert (plan.enrollment_fee, plan.description) == (5000, "")
+
+
+def test_a_plan_renews_unless_told_otherwise_and_the_choice_can_change(admin):
+    plan = plan_create(actor=admin, code="annual-reset", name="Annual Reset")
+    assert plan.renews is True
+    plan_update(actor=admin, plan=plan, renews=False)
+    plan.refresh_from_db()
+    assert plan.renews is False
+
+
+def test_renews_must_be_true_or_false(admin):
+    with pytest.raises(ValidationFailed) as refused:
+        plan_create(actor=admin, code="annual-reset", name="Annual Reset", renews="sometimes")  # type: ignore[arg-type]
+    assert [(error.field, error.code) for error in refused.value.errors] == [
+        ("renews", "not_a_boolean")
+    ]
+    assert not Plan.objects.exists()

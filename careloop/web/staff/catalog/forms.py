@@ -99,6 +99,11 @@ class PlanForm(GroupedForm):
     minimum_commitment_months = number("Minimum commitment (months)")
     early_termination_fee = MoneyField("Early-termination fee")
     cancellation_notice_days = number("Cancellation notice (days)")
+    renews = forms.BooleanField(
+        label="Renews at the end of each term",
+        required=False,
+        help_text="Unticked, a membership ends when its term ends (the cancellation is scheduled).",
+    )
     pause_allowed = forms.BooleanField(label="Members may pause", required=False)
     pause_longest_months = number("Longest pause (months)")
     pause_fee_per_month = MoneyField("Fee per paused month")
@@ -117,6 +122,7 @@ class PlanForm(GroupedForm):
                 "minimum_commitment_months",
                 "early_termination_fee",
                 "cancellation_notice_days",
+                "renews",
             ),
         ),
         ("Pausing", ("pause_allowed", "pause_longest_months", "pause_fee_per_month")),
