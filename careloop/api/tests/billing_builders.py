@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import models
+
 from careloop.accounts.models import User
 from careloop.billing.models import (
     BillingAccount,
@@ -29,7 +31,7 @@ from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import Patient
 from careloop.testing.factories import make_patient
 
-BILLING_MODELS = (
+BILLING_MODELS: tuple[type[models.Model], ...] = (
     BillingAccount,
     PaymentMethod,
     Invoice,
