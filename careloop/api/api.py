@@ -4,6 +4,16 @@ from ninja.security import django_auth
 
 from careloop.accounts.policy import POLICY
 from careloop.api.auth import api_token_auth
+from careloop.api.billing import (
+    accounts_router,
+    billing_memberships_router,
+    discounts_router,
+    invoices_router,
+    payments_router,
+    refunds_router,
+    runs_router,
+    webhooks_router,
+)
 from careloop.api.catalog import plans_router, services_router, sponsors_router
 from careloop.api.memberships import coverage_router, memberships_router
 from careloop.api.patients import households_router, patients_router
@@ -28,6 +38,14 @@ api.add_router("/plans", plans_router)
 api.add_router("/sponsors", sponsors_router)
 api.add_router("/memberships", memberships_router)
 api.add_router("/coverage", coverage_router)
+api.add_router("/billing/invoices", invoices_router)
+api.add_router("/billing/payments", payments_router)
+api.add_router("/billing/refunds", refunds_router)
+api.add_router("/billing/accounts", accounts_router)
+api.add_router("/billing/discounts", discounts_router)
+api.add_router("/billing/runs", runs_router)
+api.add_router("/billing/memberships", billing_memberships_router)
+api.add_router("/billing/webhooks", webhooks_router)
 
 
 class MeOut(Schema):

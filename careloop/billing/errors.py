@@ -1,6 +1,6 @@
 """Billing errors with stable codes; careloop.api.problems maps them to HTTP problems."""
 
-from careloop.core.errors import Conflict
+from careloop.core.errors import CareloopError, Conflict
 
 
 class IllegalInvoiceTransition(Conflict):
@@ -9,3 +9,10 @@ class IllegalInvoiceTransition(Conflict):
 
 class PaymentInProgress(Conflict):
     code = "payment_in_progress"
+
+
+class WebhookNotVerified(CareloopError):
+    """A gateway webhook whose signature or timestamp did not verify; nothing was done."""
+
+    code = "webhook_rejected"
+    status = 400

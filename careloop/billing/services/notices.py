@@ -17,7 +17,8 @@ def clinic_name() -> str:
     return row.name if row is not None else "Your clinic"
 
 
-def _contact(account: BillingAccount) -> tuple[Channel, str] | None:
+def payer_contact(account: BillingAccount) -> tuple[Channel, str] | None:
+    """How the payer is told: email first, else a text; None when neither is on file."""
     if account.patient is not None:
         if account.patient.email:
             return Channel.EMAIL, account.patient.email
@@ -43,7 +44,7 @@ def notice_send(
             notice = Notice.objects.create(key=key, account=account, kind=kind, sent_at=clock.now())
     except IntegrityError:
         return None
-    contact = _contact(account)
+    contact = payer_contact(account)
     if contact is None:
         return notice
     channel, recipient = contact

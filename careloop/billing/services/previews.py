@@ -14,7 +14,7 @@ from django.db import transaction
 
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
-from careloop.billing.models import Invoice, LineKind, MembershipBilling
+from careloop.billing.models import BillingAccount, Invoice, LineKind, MembershipBilling
 from careloop.billing.selectors.balances import account_balance
 from careloop.billing.services.membership_billing import membership_bill_period
 from careloop.memberships.models import Membership
@@ -75,7 +75,7 @@ def billing_preview(
                 .select_related("account")
                 .order_by("id")
             )
-            account = invoices[0].account if invoices else None
+            account = invoices[0].account if invoices else _payer_account(membership)
             captured.append(
                 Preview(
                     effective_on=effective_on or _applied_on(membership),
@@ -96,6 +96,19 @@ def billing_preview(
         object_id=membership.pk,
     )
     return captured[0]
+
+
+def _payer_account(membership: Membership) -> BillingAccount | None:
+    """Whose credit a change that issues no invoice leaves as it was: the account the
+    membership's invoices go to."""
+    billing = (
+        MembershipBilling.objects.filter(membership=membership)
+        .select_related("account", "member_account")
+        .first()
+    )
+    if billing is None:
+        return None
+    return billing.member_account or billing.account
 
 
 def _applied_on(membership: Membership) -> date:

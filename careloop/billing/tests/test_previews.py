@@ -8,13 +8,20 @@ from careloop.billing.models import Invoice, JournalEntry, PaymentAttempt
 from careloop.billing.services.previews import billing_preview
 from careloop.billing.tests.builders import committed, with_card
 from careloop.memberships.errors import IllegalTransition
-from careloop.memberships.models import Membership, ScheduledChange
+from careloop.memberships.models import MemberRole, Membership, ScheduledChange
 from careloop.memberships.services.lifecycle import (
     membership_cancel,
     membership_downgrade,
+    membership_remove_member,
     membership_upgrade,
 )
-from careloop.memberships.tests.lifecycle_builders import enroll, freeze_on, make_plan, make_reason
+from careloop.memberships.tests.lifecycle_builders import (
+    enroll,
+    family,
+    freeze_on,
+    make_plan,
+    make_reason,
+)
 from careloop.testing.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -89,4 +96,28 @@ def test_a_preview_for_a_cancelled_membership_is_refused(admin, setup):
             membership=membership,
             change=lambda: membership_upgrade(actor=admin, membership=membership, plan=active_care),
         )
+    assert _state() == before
+
+
+def test_a_preview_that_issues_no_invoice_still_shows_the_payers_credit(admin):
+    freeze_on(date(2026, 1, 1))
+    plan = make_plan(code="household", rank=1, monthly=10_000)
+    head, partner, _ = family()
+    with_card(head)
+    with committed():
+        membership = enroll(admin, plan, head, (partner, MemberRole.ADULT), start=date(2026, 1, 1))
+    freeze_on(date(2026, 1, 11))
+    # The partner's 21 unused days of 5,000 go to the payer's credit.
+    membership_remove_member(actor=admin, membership=membership, patient=partner)
+    before = _state()
+
+    preview = billing_preview(
+        actor=admin,
+        membership=membership,
+        change=lambda: membership_cancel(
+            actor=admin, membership=membership, reason=make_reason(), at_period_end=True
+        ),
+    )
+
+    assert (preview.invoices, preview.charged_now, preview.credit_after) == ((), 0, 3_387)
     assert _state() == before

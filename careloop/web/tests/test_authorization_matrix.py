@@ -6,6 +6,12 @@ each case the test predicts the answer from the policy table (careloop.accounts.
 allowed requests are not refused; staff without the capability get 403; patients get 404 for
 anything that is not their own; anonymous visitors are sent to sign in (401 on the API). A
 refused request must leave every table of patient and account data exactly as it was.
+
+An API operation that authenticates its caller by other means than a session or a token (the
+Stripe webhook, signed with the endpoint's secret) is listed in PUBLIC_API_OPERATIONS: it
+names no capability, is the only kind of operation without `security` in the OpenAPI
+document, and every role, anonymous included, is let through when it sends what the
+operation authenticates (here a correctly signed event).
 """
 
 import json
@@ -26,7 +32,23 @@ from careloop.accounts.services import api_token_create
 from careloop.api.api import api
 from careloop.audit.models import AuditEvent
 from careloop.billing.links import card_update_token
-from careloop.billing.services.accounts import billing_account_for
+from careloop.billing.models import (
+    AttemptTrigger,
+    BillingAccount,
+    BillingRun,
+    Discount,
+    DiscountRedemption,
+    GatewayEvent,
+    Invoice,
+    JournalEntry,
+    Notice,
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+)
+from careloop.billing.services.accounts import billing_account_for, payment_method_add
+from careloop.billing.services.collection import invoice_collect
+from careloop.billing.services.runs import billing_run_start
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.memberships.models import (
@@ -55,6 +77,7 @@ from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_patient, make_user
+from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET, signed_webhook, stripe_event
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +197,9 @@ WEB_CASES: dict[str, WebCase] = {
 # API documents are public so integrators can read them before they hold a token.
 API_DOCUMENTS = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
+# API operations without session or token authentication: their own signature is the check.
+PUBLIC_API_OPERATIONS = {("POST", "/api/v1/billing/webhooks/stripe")}
+
 ROLES = ("admin", "provider", "coordinator", "front_desk", "billing", "patient", "anonymous")
 TARGETS = ("own", "other")
 
@@ -259,10 +285,21 @@ def test_the_matrix_agrees_with_each_views_declared_capability():
 
 def test_every_api_operation_names_its_capability():
     for method, path, capability in _api_operations():
-        if path == "/api/v1/me":
+        if path == "/api/v1/me" or (method, path) in PUBLIC_API_OPERATIONS:
             assert capability is None
             continue
         assert capability in {c.value for c in Capability}, (method, path)
+
+
+def test_only_the_listed_public_operations_skip_authentication():
+    schema = api.get_openapi_schema()
+    unauthenticated = {
+        (method.upper(), path)
+        for path, entries in schema["paths"].items()
+        for method, operation in entries.items()
+        if not operation.get("security")
+    }
+    assert unauthenticated == PUBLIC_API_OPERATIONS
 
 
 @dataclass
@@ -725,7 +762,166 @@ def _api_body(path: str, method: str, world: World, target: str = "own") -> dict
             "terminated_on": "2030-01-01"
         },
     }
+    if path.startswith("/api/v1/billing/"):
+        return _api_billing_body(path, method, world, target)
     return catalog_bodies.get((method, path)) or _api_membership_body(path, method, world, target)
+
+
+# --- billing API ----------------------------------------------------------------------------
+
+# Billing rows a refused API request must leave as they were, beside GUARDED_MODELS.
+API_BILLING_MODELS: tuple[type[models.Model], ...] = (
+    BillingAccount,
+    PaymentMethod,
+    Invoice,
+    PaymentAttempt,
+    Refund,
+    JournalEntry,
+    Discount,
+    DiscountRedemption,
+    BillingRun,
+    Notice,
+    GatewayEvent,
+)
+
+BILLING_PREVIEW_BODIES = {
+    "upgrade",
+    "downgrade",
+    "change-interval",
+    "add-member",
+    "remove-member",
+    "pause",
+    "resume",
+    "cancel",
+}
+
+
+def _billing_snapshot() -> dict[str, list[dict[str, Any]]]:
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())  # type: ignore[attr-defined]
+        for model in API_BILLING_MODELS
+    }
+
+
+def _api_enrollment_invoice(world: World, target: str) -> Invoice:
+    """The open enrollment invoice of the target's membership (no card on file yet)."""
+    membership = _api_memberships(world).memberships[target]
+    return Invoice.objects.get(membership=membership, kind="enrollment")
+
+
+def _api_card(world: World, target: str) -> PaymentMethod:
+    account = billing_account_for(patient=world.own if target == "own" else world.other)
+    found = PaymentMethod.objects.filter(account=account, removed_at__isnull=True).first()
+    return found or payment_method_add(actor=None, account=account, token="tok_sandbox_success")
+
+
+def _api_payment(world: World, target: str) -> PaymentAttempt:
+    """A payment that went through on the target's enrollment invoice."""
+    invoice = _api_enrollment_invoice(world, target)
+    found = PaymentAttempt.objects.filter(invoice=invoice, status="succeeded").first()
+    if found is not None:
+        return found
+    _api_card(world, target)
+    attempt = invoice_collect(invoice=invoice, trigger=AttemptTrigger.STAFF)
+    assert attempt is not None
+    return attempt
+
+
+def _api_discount() -> Discount:
+    discount, _ = Discount.objects.get_or_create(
+        code="MATRIX-CODE",
+        defaults={
+            "name": "Matrix code",
+            "kind": "percent",
+            "percent_off": 10,
+            "duration": "once",
+            "created_at": clock.now(),
+        },
+    )
+    return discount
+
+
+def _api_billing_url(url: str, path: str, world: World, target: str) -> str:
+    """Fill the billing placeholders with the target's records, in the state the call needs."""
+    if "{membership_id}" in url:
+        membership = _api_memberships(world).memberships[target]
+        if path.endswith("/previews/resume"):
+            admin = world.actors["admin"]
+            assert admin is not None
+            membership_pause(actor=admin, membership=membership)
+        url = url.replace("{membership_id}", str(membership.id))
+    if "{invoice_id}" in url:
+        invoice = _api_enrollment_invoice(world, target)
+        if path.endswith("/collect"):
+            _api_card(world, target)
+        url = url.replace("{invoice_id}", str(invoice.id))
+    if "{payment_id}" in url:
+        url = url.replace("{payment_id}", str(_api_payment(world, target).id))
+    if "{payment_method_id}" in url:
+        url = url.replace("{payment_method_id}", str(_api_card(world, target).id))
+    if "{account_id}" in url:
+        _api_memberships(world)
+        account = billing_account_for(patient=world.own if target == "own" else world.other)
+        url = url.replace("{account_id}", str(account.id))
+    if "{discount_id}" in url:
+        url = url.replace("{discount_id}", str(_api_discount().id))
+    if "{run_id}" in url:
+        url = url.replace("{run_id}", str(billing_run_start(as_of=clock.today()).id))
+    return url
+
+
+def _api_billing_body(path: str, method: str, world: World, target: str) -> dict[str, Any] | None:
+    if method != "POST" or not path.startswith("/api/v1/billing/"):
+        return None
+    action = path.rsplit("/", 1)[-1]
+    if "/previews/" in path and action in BILLING_PREVIEW_BODIES:
+        built = _api_memberships(world)
+        previews: dict[str, dict[str, Any]] = {
+            "upgrade": {"plan_id": built.richer.id},
+            "downgrade": {"plan_id": built.smaller.id},
+            "change-interval": {"interval": "quarterly"},
+            "add-member": {"patient_id": built.newcomers[target].id, "role": "adult"},
+            "remove-member": {"patient_id": built.partners[target].id},
+            "cancel": {"reason_id": _catalog(world).reason.id},
+        }
+        return previews.get(action, {})
+    bodies: dict[str, Callable[[], dict[str, Any]]] = {
+        "/api/v1/billing/invoices/{invoice_id}/void": lambda: {"reason": "Matrix"},
+        "/api/v1/billing/invoices/{invoice_id}/mark-uncollectible": lambda: {"reason": "Matrix"},
+        "/api/v1/billing/refunds": lambda: {
+            "payment_id": _api_payment(world, target).id,
+            "amount": 100,
+            "reason": "Matrix",
+        },
+        "/api/v1/billing/accounts/{account_id}/payment-methods": lambda: {
+            "token": "tok_sandbox_success"
+        },
+        "/api/v1/billing/discounts": lambda: {
+            "code": "MATRIX-NEW",
+            "name": "Matrix new code",
+            "kind": "amount",
+            "amount_off": 500,
+            "duration": "once",
+        },
+        "/api/v1/billing/memberships/{membership_id}/discounts": lambda: {
+            "code": _api_discount().code
+        },
+        "/api/v1/billing/runs": lambda: {},
+    }
+    builder = bodies.get(path)
+    return builder() if builder is not None else None
+
+
+def _signed_stripe_event(settings: Any) -> tuple[bytes, dict[str, str]]:
+    """An event of a kind Careloop ignores, signed with the test secret set in `settings`."""
+    settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
+    event = stripe_event(
+        event_id="evt_matrix",
+        event_type="customer.created",
+        created=clock.now(),
+        data_object={"id": "cus_matrix", "object": "customer"},
+    )
+    return signed_webhook(event, TEST_WEBHOOK_SECRET, at=clock.now())
 
 
 def _api_cases() -> Iterator[Any]:
@@ -738,7 +934,7 @@ def _api_cases() -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(("method", "path", "capability", "role", "target"), list(_api_cases()))
-def test_api_access(world, method, path, capability, role, target):
+def test_api_access(world, settings, method, path, capability, role, target):
     actor = world.actors[role]
     client = _client(actor)
     patient = world.own if target == "own" else world.other
@@ -755,19 +951,29 @@ def test_api_access(world, method, path, capability, role, target):
             "{interval}": "monthly",
         }.items():
             url = url.replace(key, str(value))
+    if path.startswith("/api/v1/billing/"):
+        url = _api_billing_url(url, path, world, target)
     if "{membership_id}" in url:
         url = _api_membership_url(url, path, world, target)
     if path == "/api/v1/coverage":
         url += f"?patient_id={patient.id}&service_id={_catalog(world).service.id}"
     body = _api_body(path, method, world, target)
-    before = _snapshot()
-    if body is None:
+    public = (method, path) in PUBLIC_API_OPERATIONS
+    before = _snapshot(), _billing_snapshot()
+    if public:
+        payload, headers = _signed_stripe_event(settings)
+        response = client.generic(
+            method, url, payload, content_type="application/json", headers=headers
+        )
+    elif body is None:
         response = client.generic(method, url)
     else:
         response = client.generic(method, url, json.dumps(body), content_type="application/json")
 
-    if role == "anonymous":
-        expected: int | None = 401
+    if public:
+        expected: int | None = None
+    elif role == "anonymous":
+        expected = 401
     elif capability is None:
         expected = None
     elif role == "patient":
@@ -790,10 +996,13 @@ def test_api_access(world, method, path, capability, role, target):
         if method == "GET" and path in (
             "/api/v1/patients/{patient_id}",
             "/api/v1/memberships/{membership_id}",
+            "/api/v1/billing/invoices/{invoice_id}",
+            "/api/v1/billing/payments/{payment_id}",
+            "/api/v1/billing/accounts/{account_id}",
         ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"
         return
     assert response.status_code == expected, response.content[:300]
     assert response["Content-Type"].startswith("application/problem+json")
-    assert _snapshot() == before, "a refused request changed data"
+    assert (_snapshot(), _billing_snapshot()) == before, "a refused request changed data"

@@ -27,6 +27,9 @@ def signature_verify(
 ) -> None:
     """Raise WebhookRejected unless `header` signs `payload` with `secret` within the
     tolerance of `now`."""
+    if not secret:
+        # An empty key signs as well as any other: anyone could forge events for it.
+        raise WebhookRejected("No webhook secret is configured (STRIPE_WEBHOOK_SECRET).")
     if not header:
         raise WebhookRejected("The Stripe-Signature header is missing.")
     timestamp, signatures = _header_parse(header)

@@ -166,3 +166,14 @@ def test_a_signed_body_that_is_not_a_stripe_event_is_rejected(gateway, body):
         gateway.webhook_parse(
             payload=body, headers={"Stripe-Signature": f"t={timestamp},v1={signature}"}
         )
+
+
+def test_without_a_webhook_secret_even_a_webhook_signed_with_an_empty_key_is_rejected():
+    # With STRIPE_WEBHOOK_SECRET unset, a signature made with the empty key would match.
+    clock.freeze(NOW)
+    gateway = stripe_gateway_at("http://127.0.0.1:9")
+    gateway.webhook_secret = ""
+    payload, headers = signed_webhook(_event(), "", at=NOW)
+
+    with pytest.raises(WebhookRejected, match="No webhook secret is configured"):
+        gateway.webhook_parse(payload=payload, headers=headers)
