@@ -249,3 +249,22 @@ def discount_lines_for(
             amount_off=discount.amount_off,
         )
     return lines
+
+
+def discount_deactivate(*, actor: User, discount: Discount) -> Discount:
+    """Stop offering a code: it can no longer be redeemed; memberships that already carry it
+    keep it for the periods it was given for."""
+    with transaction.atomic():
+        locked = Discount.objects.select_for_update().get(pk=discount.pk)
+        if locked.active:
+            locked.active = False
+            locked.save(update_fields=["active"])
+            audit_record(
+                action="billing.discount_deactivated",
+                actor=actor,
+                object_type="discount",
+                object_id=locked.pk,
+                detail={"code": locked.code or ""},
+            )
+    discount.refresh_from_db()
+    return discount
