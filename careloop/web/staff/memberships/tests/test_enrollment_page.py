@@ -40,7 +40,7 @@ def household_form(chosen, partner, child, **overrides):
         "interval": "monthly",
         "start_date": "2026-01-15",
         "anchor": "start_day",
-        "payment_method_on_file": "on",
+        "card": "tok_sandbox_success",
         f"member_{partner.id}": "on",
         f"role_{partner.id}": "adult",
         f"member_{child.id}": "on",
@@ -65,7 +65,8 @@ def test_the_page_offers_the_household_active_plans_with_prices_and_today(clinic
     assert "Old Plan" not in page
     assert 'value="2026-01-15"' in page
     assert 'min="2026-01-15"' in page  # the front desk cannot backdate
-    assert "billing collects a card" in page
+    assert "covers nothing until a card is added on the chart" in page
+    assert "Add a sandbox test card: Visa ending 4242: pays" in page
 
 
 def test_an_admin_may_pick_a_past_start_date(clinic, admin):
@@ -99,14 +100,14 @@ def test_front_desk_enrolls_a_household_and_returns_to_the_chart(clinic, front_d
     assert "Active Care · Active" in chart
 
 
-def test_without_a_payment_method_the_membership_is_pending_and_the_page_says_why(
+def test_without_a_card_the_membership_is_pending_and_the_page_says_why(
     clinic, front_desk
 ):
     head, partner, child = family()
-    data = household_form(clinic, partner, child, payment_method_on_file=None)
+    data = household_form(clinic, partner, child, card="none")
     response = client_for(front_desk).post(url(head), data, follow=True)
     assert Membership.objects.get().status == MembershipStatus.PENDING
-    assert "covers nothing until billing collects a payment method" in response.content.decode()
+    assert "covers nothing until a card is on file" in response.content.decode()
 
 
 def test_a_child_over_the_age_limit_is_refused_beside_the_members_and_nothing_is_created(
