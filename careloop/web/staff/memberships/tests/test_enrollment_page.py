@@ -100,9 +100,7 @@ def test_front_desk_enrolls_a_household_and_returns_to_the_chart(clinic, front_d
     assert "Active Care · Active" in chart
 
 
-def test_without_a_card_the_membership_is_pending_and_the_page_says_why(
-    clinic, front_desk
-):
+def test_without_a_card_the_membership_is_pending_and_the_page_says_why(clinic, front_desk):
     head, partner, child = family()
     data = household_form(clinic, partner, child, card="none")
     response = client_for(front_desk).post(url(head), data, follow=True)
