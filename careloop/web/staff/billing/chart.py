@@ -17,7 +17,6 @@ from careloop.billing.selectors.balances import account_balance
 from careloop.memberships.models import Membership, MembershipStatus
 from careloop.memberships.selectors.memberships import membership_for_patient
 from careloop.patients.models import Patient
-from careloop.web.staff.billing.forms import CardForm, RedeemForm
 from careloop.web.staff.patients.views.common import acting_user
 
 RECENT = 10
@@ -32,7 +31,6 @@ REDEEMABLE = [
 def card_form_context(gateway: str) -> dict[str, Any]:
     """The add-a-card form: the sandbox's test cards, or a Stripe token field."""
     return {
-        "card_form": CardForm(),
         "test_cards": TEST_CARDS if gateway == "sandbox" else [],
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY if gateway == "stripe" else "",
     }
@@ -78,7 +76,6 @@ def billing_section(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "balance": account_balance(account) if account is not None else None,
         "cards": cards,
         "memberships": paid_memberships,
-        "redeem_form": RedeemForm(),
         "can_collect": has_capability(user, Capability.BILLING_COLLECT),
         "can_manage": has_capability(user, Capability.BILLING_MANAGE),
         **card_form_context(account.gateway if account is not None else default_gateway_name()),

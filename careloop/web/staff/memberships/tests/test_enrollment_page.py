@@ -3,6 +3,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from careloop.billing.models import InvoiceStatus, PaymentMethod
+from careloop.billing.tests.builders import committed, with_card
 from careloop.core import clock
 from careloop.memberships.models import (
     MemberRole,
@@ -184,3 +186,40 @@ def test_the_memberships_list_leads_to_enrolling_a_patient_found_by_name(clinic,
         .content.decode()
     )
     assert f'href="{url(head)}"' in page
+
+
+def test_enrolling_with_a_sandbox_test_card_saves_it_activates_and_collects(clinic, front_desk):
+    head, partner, child = family()
+    with committed():
+        response = client_for(front_desk).post(url(head), household_form(clinic, partner, child))
+    assert response.status_code == 302
+    membership = Membership.objects.get()
+    assert membership.status == MembershipStatus.ACTIVE
+    card = PaymentMethod.objects.get(account__patient=head)
+    assert (card.last4, card.is_default, card.created_by) == ("4242", True, front_desk)
+    invoice = membership.invoices.get()
+    assert invoice.status == InvoiceStatus.PAID
+    assert invoice.amount_paid == 35_000  # 200.00 + 100.00 for the adult + 50.00 for the child
+
+
+def test_the_card_on_file_is_offered_and_used(clinic, front_desk):
+    head, partner, child = family()
+    with_card(head)
+    page = client_for(front_desk).get(url(head)).content.decode()
+    assert "The card on file: Visa ending 4242, expires 12/2029" in page
+    assert 'value="on_file" id="id_card_0" checked' in page
+    with committed():
+        client_for(front_desk).post(
+            url(head), household_form(clinic, partner, child, card="on_file")
+        )
+    assert Membership.objects.get().invoices.get().status == InvoiceStatus.PAID
+    assert PaymentMethod.objects.filter(account__patient=head).count() == 1
+
+
+def test_a_refused_enrollment_does_not_keep_the_test_card_chosen(clinic, front_desk):
+    head, partner, child = family()
+    data = household_form(clinic, partner, child, **{f"role_{partner.id}": "child"})
+    response = client_for(front_desk).post(url(head), data)
+    assert response.status_code == 422
+    assert not PaymentMethod.objects.exists()
+    assert not Membership.objects.exists()
