@@ -59,9 +59,11 @@ def a_member(
         return enroll(actor, plan, patient, start=start, interval=interval, active=True)
 
 
-def a_failed_renewal(actor: User, plan: Plan, **names: str) -> Invoice:
+def a_failed_renewal(
+    actor: User, plan: Plan, *, given: str = "Hana", family: str = "Ito"
+) -> Invoice:
     """A member who paid for January; their card declined the February renewal at the run."""
-    membership = a_member(actor, plan, **names)
+    membership = a_member(actor, plan, given=given, family=family)
     assert membership.payer_patient is not None
     give_card(membership.payer_patient, DECLINING_CARD)
     freeze_on(RENEWAL)

@@ -127,7 +127,7 @@ def test_confirming_applies_the_change_and_shows_the_paid_invoice(admin, front_d
     freeze_on(date(2026, 1, 25))
     client = client_for(front_desk)
     response = client.post(url(member), {"plan": clinic.active_care.id, "when": "now"})
-    invoice = Invoice.objects.filter(membership=member).order_by("-id").first()
+    invoice = Invoice.objects.filter(membership=member).latest("id")
     assert response["Location"] == reverse("staff:billing_invoice_detail", args=[invoice.pk])
     assert invoice.status == InvoiceStatus.PAID
     assert invoice.amount_paid == 6_774
