@@ -18,7 +18,7 @@ def test_the_receipt_page_shows_clinic_payer_lines_and_the_card_brand_and_last_f
 ):
     paid, _ = invoices
     body = page(front_desk, "staff:billing_receipt", paid.pk)
-    assert "Receipt for invoice INV-000001" in body
+    assert f"Receipt for invoice {paid.number}" in body
     assert "<dt>Billed to</dt><dd>Hana Ito</dd>" in body
     assert "Essentials, Hana Ito (primary), Jan 15, 2026 to Feb 14, 2026" in body
     assert "January 15, 2026: $100.00 with Visa ending 4242" in body
@@ -31,7 +31,7 @@ def test_the_pdf_receipt_downloads_as_a_pdf_named_after_the_invoice(invoices, fr
     response = client_for(front_desk).get(reverse("staff:billing_receipt_pdf", args=[paid.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'inline; filename="receipt-INV-000001.pdf"'
+    assert response["Content-Disposition"] == f'inline; filename="receipt-{paid.number}.pdf"'
     assert response.content.startswith(b"%PDF")
 
 
