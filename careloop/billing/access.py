@@ -17,6 +17,7 @@ from careloop.audit.models import Outcome
 from careloop.audit.services import audit_record
 from careloop.billing.models import BillingAccount, Invoice, PaymentAttempt
 from careloop.core.errors import NotFound, PermissionDenied
+from careloop.patients.models import Patient
 
 
 def _refuse(
@@ -118,3 +119,31 @@ def access_billing_account(
         raise NotFound("No such billing account.")
     _audit_read(user, action, "billing_account", account.pk, [account.patient_id])
     return account
+
+
+def access_own_invoice(user: User, invoice_id: int, *, action: str = "portal.invoice") -> Invoice:
+    """A patient's own invoice, read-only, for the portal: one they pay. Anything else is
+    "not found" (404), and every attempt is audited."""
+    own_id = (
+        Patient.objects.filter(user=user).values_list("id", flat=True).first()
+        if user.is_authenticated and user.is_patient
+        else None
+    )
+    invoice = (
+        Invoice.objects.select_related("account", "membership", "membership__plan")
+        .filter(pk=invoice_id, account__patient_id=own_id)
+        .first()
+        if own_id is not None
+        else None
+    )
+    if invoice is None:
+        audit_record(
+            action=action,
+            actor=user,
+            outcome=Outcome.DENIED,
+            object_type="invoice",
+            object_id=invoice_id,
+        )
+        raise NotFound("No such invoice.")
+    _audit_read(user, action, "invoice", invoice.pk, invoice_patient_ids(invoice))
+    return invoice

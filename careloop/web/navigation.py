@@ -19,6 +19,7 @@ STAFF_NAV = (
     NavEntry("Patients", "staff:patient_search", Capability.PATIENT_VIEW),
     NavEntry("Households", "staff:household_list", Capability.PATIENT_VIEW),
     NavEntry("Memberships", "staff:membership_list", Capability.MEMBERSHIP_VIEW),
+    NavEntry("Billing", "staff:billing_overview", Capability.BILLING_VIEW),
     NavEntry("Plans", "staff:catalog_plan_list", Capability.CATALOG_VIEW),
     NavEntry("Audit log", "staff:audit_log", Capability.AUDIT_VIEW),
     NavEntry("Team", "staff:staff_list", Capability.STAFF_MANAGE),

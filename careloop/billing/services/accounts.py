@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
 from careloop.billing.gateways import default_gateway_name, gateway_for
-from careloop.billing.gateways.base import GatewayError
+from careloop.billing.gateways.base import Gateway, GatewayError, SetupSession
 from careloop.billing.models import BillingAccount, PaymentMethod
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
@@ -53,6 +53,26 @@ def _payer_name(account: BillingAccount) -> tuple[str, str]:
     return account.sponsor.name, account.sponsor.contact_email
 
 
+def _ensure_customer(locked: BillingAccount, gateway: Gateway) -> None:
+    if not locked.gateway_customer:
+        name, email = _payer_name(locked)
+        locked.gateway_customer = gateway.customer_create(
+            account_id=locked.pk, name=name, email=email
+        )
+        locked.save(update_fields=["gateway_customer"])
+
+
+def payment_method_setup_start(*, account: BillingAccount) -> SetupSession:
+    """Begin saving a card in the browser: the payer's gateway customer (created once),
+    then the gateway's setup session (a SetupIntent on Stripe)."""
+    gateway = gateway_for(account.gateway)
+    with transaction.atomic():
+        locked = BillingAccount.objects.select_for_update().get(pk=account.pk)
+        _ensure_customer(locked, gateway)
+    account.refresh_from_db()
+    return gateway.setup_start(customer=account.gateway_customer)
+
+
 def payment_method_add(*, actor: User | None, account: BillingAccount, token: str) -> PaymentMethod:
     """Keep a card the payer saved at the gateway, as the account's default.
 
@@ -66,12 +86,7 @@ def payment_method_add(*, actor: User | None, account: BillingAccount, token: st
     gateway = gateway_for(account.gateway)
     with transaction.atomic():
         locked = BillingAccount.objects.select_for_update().get(pk=account.pk)
-        if not locked.gateway_customer:
-            name, email = _payer_name(locked)
-            locked.gateway_customer = gateway.customer_create(
-                account_id=locked.pk, name=name, email=email
-            )
-            locked.save(update_fields=["gateway_customer"])
+        _ensure_customer(locked, gateway)
         try:
             card = gateway.payment_method_details(customer=locked.gateway_customer, token=token)
         except GatewayError as error:

@@ -57,3 +57,8 @@ def notice_send(
         patient_id=account.patient_id,
     )
     return notice
+
+
+def payer_reachable(account: BillingAccount) -> bool:
+    """Whether a notice to this payer would reach them (an email address or mobile phone)."""
+    return payer_contact(account) is not None

@@ -8,4 +8,5 @@ urlpatterns = [
     path("team/", include("careloop.web.staff.team.urls")),
     path("catalog/", include("careloop.web.staff.catalog.urls")),
     path("memberships/", include("careloop.web.staff.memberships.urls")),
+    path("billing/", include("careloop.web.staff.billing.urls")),
 ]

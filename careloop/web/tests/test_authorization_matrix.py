@@ -31,16 +31,22 @@ from careloop.accounts.roles import Role
 from careloop.accounts.services import api_token_create
 from careloop.api.api import api
 from careloop.audit.models import AuditEvent
+from careloop.billing.compose import DraftLine
 from careloop.billing.links import card_update_token
 from careloop.billing.models import (
+    AttemptStatus,
     AttemptTrigger,
     BillingAccount,
     BillingRun,
+    BillingSettings,
     Discount,
     DiscountRedemption,
     GatewayEvent,
     Invoice,
+    InvoiceKind,
+    InvoiceLine,
     JournalEntry,
+    LineKind,
     Notice,
     PaymentAttempt,
     PaymentMethod,
@@ -48,6 +54,7 @@ from careloop.billing.models import (
 )
 from careloop.billing.services.accounts import billing_account_for, payment_method_add
 from careloop.billing.services.collection import invoice_collect
+from careloop.billing.services.invoices import invoice_issue
 from careloop.billing.services.runs import billing_run_start
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
@@ -191,7 +198,33 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:membership_change_revoke": WebCase(
         Capability.MEMBERSHIP_CHANGE, ("POST",), patient_scoped=True
     ),
+    "staff:billing_overview": WebCase(Capability.BILLING_VIEW),
+    "staff:billing_run_now": WebCase(Capability.BILLING_MANAGE, ("POST",)),
+    "staff:billing_invoice_list": WebCase(Capability.BILLING_VIEW),
+    "staff:billing_invoice_detail": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
+    "staff:billing_receipt": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
+    "staff:billing_receipt_pdf": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
+    **{
+        f"staff:{name}": WebCase(capability, ("POST",), patient_scoped=True)
+        for name, capability in (
+            ("billing_invoice_collect", Capability.BILLING_COLLECT),
+            ("billing_invoice_remind", Capability.BILLING_COLLECT),
+            ("billing_invoice_void", Capability.BILLING_MANAGE),
+            ("billing_invoice_uncollectible", Capability.BILLING_MANAGE),
+            ("billing_payment_refund", Capability.BILLING_REFUND),
+            ("billing_card_add", Capability.BILLING_COLLECT),
+            ("billing_card_setup", Capability.BILLING_COLLECT),
+            ("billing_card_remove", Capability.BILLING_COLLECT),
+            ("billing_discount_redeem", Capability.BILLING_MANAGE),
+        )
+    },
+    "staff:billing_discount_list": WebCase(Capability.BILLING_MANAGE, ("GET", "POST")),
+    "staff:billing_discount_deactivate": WebCase(Capability.BILLING_MANAGE, ("POST",)),
+    "staff:billing_settings": WebCase(Capability.BILLING_MANAGE, ("GET", "POST")),
     "portal:home": WebCase(Capability.PORTAL_USE),
+    "portal:billing": WebCase(Capability.PORTAL_USE),
+    "portal:receipt": WebCase(Capability.PORTAL_USE),
+    "portal:receipt_pdf": WebCase(Capability.PORTAL_USE),
 }
 
 # API documents are public so integrators can read them before they hold a token.
@@ -228,6 +261,18 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     StatusChange,
     ScheduledChange,
     EntitlementEntry,
+    BillingAccount,
+    PaymentMethod,
+    Invoice,
+    InvoiceLine,
+    PaymentAttempt,
+    Refund,
+    Discount,
+    DiscountRedemption,
+    BillingSettings,
+    BillingRun,
+    JournalEntry,
+    Notice,
 )
 
 
@@ -422,6 +467,52 @@ def _scheduled_change(world: World, target: str) -> ScheduledChange:
     )
 
 
+def _paid_invoice(world: World, target: str) -> Invoice:
+    """A paid invoice of patient_ann ("own") or patient_bob, with a declined charge on it."""
+    patient = world.own if target == "own" else world.other
+    key = f"matrix-paid:{patient.id}"
+    found = Invoice.objects.filter(key=key).first()
+    if found is not None:
+        return found
+    invoice = invoice_issue(
+        account=billing_account_for(patient=patient),
+        kind=InvoiceKind.MANUAL,
+        key=key,
+        lines=[DraftLine(kind=LineKind.ADJUSTMENT, description="Matrix", amount=0, unit_amount=0)],
+    ).invoice
+    PaymentAttempt.objects.create(
+        invoice=invoice,
+        account=invoice.account,
+        gateway="sandbox",
+        idempotency_key=f"matrix-attempt-{invoice.pk}",
+        amount=100,
+        currency=invoice.currency,
+        trigger=AttemptTrigger.STAFF,
+        status=AttemptStatus.DECLINED,
+        created_at=clock.now(),
+    )
+    return invoice
+
+
+def _card(world: World, target: str) -> PaymentMethod:
+    patient = world.own if target == "own" else world.other
+    account = billing_account_for(patient=patient)
+    found = account.payment_methods.filter(removed_at__isnull=True).first()
+    return found or payment_method_add(actor=None, account=account, token="tok_sandbox_success")
+
+
+INVOICE_URLS = (
+    "staff:billing_invoice_detail",
+    "staff:billing_receipt",
+    "staff:billing_receipt_pdf",
+    "staff:billing_invoice_collect",
+    "staff:billing_invoice_remind",
+    "staff:billing_invoice_void",
+    "staff:billing_invoice_uncollectible",
+    "portal:receipt",
+    "portal:receipt_pdf",
+)
+
 MEMBERSHIP_URLS = (
     "staff:membership_detail",
     "staff:membership_change_plan",
@@ -523,6 +614,32 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "staff:membership_change_revoke": lambda: {
             "membership_id": _membership(world, target).pk,
             "change_id": _scheduled_change(world, target).pk,
+        },
+        **{
+            name: (lambda: {"invoice_id": _paid_invoice(world, target).pk}) for name in INVOICE_URLS
+        },
+        "staff:billing_payment_refund": lambda: {
+            "invoice_id": _paid_invoice(world, target).pk,
+            "attempt_id": _paid_invoice(world, target).attempts.get().pk,
+        },
+        "staff:billing_card_add": lambda: {"patient_id": patient.id},
+        "staff:billing_card_setup": lambda: {"patient_id": patient.id},
+        "staff:billing_card_remove": lambda: {
+            "patient_id": patient.id,
+            "method_id": _card(world, target).pk,
+        },
+        "staff:billing_discount_redeem": lambda: {"membership_id": _membership(world, target).pk},
+        "staff:billing_discount_deactivate": lambda: {
+            "discount_id": Discount.objects.get_or_create(
+                code="MATRIX10",
+                defaults={
+                    "name": "Matrix ten",
+                    "kind": "percent",
+                    "percent_off": 10,
+                    "duration": "once",
+                    "created_at": clock.now(),
+                },
+            )[0].pk
         },
     }
     builder = builders.get(name)
@@ -769,20 +886,9 @@ def _api_body(path: str, method: str, world: World, target: str = "own") -> dict
 
 # --- billing API ----------------------------------------------------------------------------
 
-# Billing rows a refused API request must leave as they were, beside GUARDED_MODELS.
-API_BILLING_MODELS: tuple[type[models.Model], ...] = (
-    BillingAccount,
-    PaymentMethod,
-    Invoice,
-    PaymentAttempt,
-    Refund,
-    JournalEntry,
-    Discount,
-    DiscountRedemption,
-    BillingRun,
-    Notice,
-    GatewayEvent,
-)
+# Billing rows a refused API request must leave as they were, beside GUARDED_MODELS (which
+# hold every other billing table).
+API_BILLING_MODELS: tuple[type[models.Model], ...] = (GatewayEvent,)
 
 BILLING_PREVIEW_BODIES = {
     "upgrade",

@@ -29,7 +29,7 @@ def choice(label: str, choices: list[tuple[str, str]], message: str) -> forms.Ch
 
 
 # Where a service names a field differently from the form that asked for it.
-FIELD_ALIASES = {"effective_on": "on", "sponsor": "payer", "price": "plan"}
+FIELD_ALIASES = {"effective_on": "on", "sponsor": "payer", "price": "plan", "token": "card"}
 
 
 def show_errors(form: forms.Form, error: ValidationFailed) -> None:
@@ -135,6 +135,8 @@ class CoverageForm(forms.Form):
 
 
 ANCHOR_START, ANCHOR_CLINIC = "start_day", "clinic_day"
+# The card choices: the payer's card on file, a sandbox test card's token, or none.
+CARD_ON_FILE, NO_CARD = "on_file", "none"
 PAYER_PATIENT = "patient"
 
 
@@ -161,12 +163,16 @@ class EnrollForm(forms.Form):
         initial=ANCHOR_START,
         error_messages={"required": "Choose the billing day.", "invalid_choice": "Choose one."},
     )
-    payment_method_on_file = forms.BooleanField(
-        label="A payment method is on file",
+    card = forms.ChoiceField(
+        label="Card",
         required=False,
+        widget=forms.RadioSelect,
+        choices=[(NO_CARD, "No card yet")],
+        initial=NO_CARD,
+        error_messages={"invalid_choice": "Choose the card that pays, or no card yet."},
         help_text=(
-            "Leave unticked when there is no card yet: the membership is pending and covers "
-            "nothing until billing collects a card."
+            "The first invoice is charged to this card at once. Without a card the membership "
+            "is pending and covers nothing until a card is added on the chart."
         ),
     )
 
@@ -178,10 +184,12 @@ class EnrollForm(forms.Form):
         household: list[tuple[int, str, str]],
         clinic_day_label: str | None,
         earliest: date | None,
+        cards: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "payer", payers)
+        set_choices(self, "card", [*cards, (NO_CARD, "No card yet")])
         set_choices(self, "plan", plans)
         if clinic_day_label is not None:
             set_choices(

@@ -16,6 +16,7 @@ from careloop.core import clock
 from careloop.patients.models import CareTeamRole, Patient
 from careloop.patients.selectors import care_team_members, household_members
 from careloop.patients.services.care_team import eligible_staff
+from careloop.web.staff.billing.chart import billing_section
 from careloop.web.staff.memberships.chart import (
     coverage_section,
     membership_badge,
@@ -79,6 +80,9 @@ CHART_SECTIONS: list[ChartSection] = [
         "staff/memberships/chart/coverage.html",
         coverage_section,
         Capability.MEMBERSHIP_VIEW,
+    ),
+    ChartSection(
+        "Billing", "staff/billing/chart/section.html", billing_section, Capability.BILLING_VIEW
     ),
     ChartSection("Demographics", "staff/patients/chart/demographics.html", demographics),
     ChartSection("Household", "staff/patients/chart/household.html", household),

@@ -1,7 +1,19 @@
 """Steps several browser tests share."""
 
+import pyotp
 from playwright.sync_api import Page
 
+from careloop.accounts.models import User
+from careloop.accounts.roles import Role
+from careloop.accounts.services import totp_device_create_confirmed
+from careloop.memberships.models import Plan, Service
+from careloop.memberships.services.catalog import (
+    benefit_set,
+    plan_create,
+    plan_price_set,
+    plan_update,
+)
+from careloop.testing.factories import make_user
 from careloop.web.tests.browser.totp_app import AuthenticatorApp
 
 # The password careloop.testing.factories.make_user gives everyone.
@@ -20,3 +32,27 @@ def sign_in_staff(page: Page, username: str, app: AuthenticatorApp) -> None:
     page.get_by_role("heading", name="Enter your code").wait_for()
     page.get_by_label("Code").fill(app.code())
     page.get_by_role("button", name="Continue").click()
+
+
+def staff_with_app(role: Role, username: str, first_name: str) -> AuthenticatorApp:
+    """A staff member with a confirmed authenticator app, and that app."""
+    user = make_user(role=role, username=username, first_name=first_name, last_name="Tester")
+    app = AuthenticatorApp(pyotp.random_base32())
+    totp_device_create_confirmed(user=user, secret=app.secret)
+    return app
+
+
+def a_plan_on_sale(
+    admin: User, visit: Service, *, code: str, name: str, rank: int, amount: int, visits: int
+) -> Plan:
+    plan = plan_create(actor=admin, code=code, name=name, rank=rank)
+    plan_price_set(
+        actor=admin,
+        plan=plan,
+        interval="monthly",
+        amount=amount,
+        additional_adult_amount=amount // 2,
+        child_amount=amount // 4,
+    )
+    benefit_set(actor=admin, plan=plan, service_id=visit.id, allowance=visits)
+    return plan_update(actor=admin, plan=plan, status="active")

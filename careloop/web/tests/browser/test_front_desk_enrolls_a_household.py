@@ -1,44 +1,14 @@
-import pyotp
 from playwright.sync_api import Page, expect
 
 from careloop.accounts.models import User
 from careloop.accounts.roles import Role
-from careloop.accounts.services import totp_device_create_confirmed
-from careloop.memberships.models import Membership, Plan, Service, ServiceKind
+from careloop.memberships.models import Membership, ServiceKind
 from careloop.memberships.services.catalog import (
-    benefit_set,
-    plan_create,
-    plan_price_set,
-    plan_update,
     service_create,
 )
 from careloop.patients.services import household_add_member, household_create
-from careloop.testing.factories import make_patient, make_user
-from careloop.web.tests.browser.steps import sign_in_staff
-from careloop.web.tests.browser.totp_app import AuthenticatorApp
-
-
-def a_plan_on_sale(
-    admin: User, visit: Service, *, code: str, name: str, rank: int, amount: int, visits: int
-) -> Plan:
-    plan = plan_create(actor=admin, code=code, name=name, rank=rank)
-    plan_price_set(
-        actor=admin,
-        plan=plan,
-        interval="monthly",
-        amount=amount,
-        additional_adult_amount=amount // 2,
-        child_amount=amount // 4,
-    )
-    benefit_set(actor=admin, plan=plan, service_id=visit.id, allowance=visits)
-    return plan_update(actor=admin, plan=plan, status="active")
-
-
-def staff_with_app(role: Role, username: str, first_name: str) -> AuthenticatorApp:
-    user = make_user(role=role, username=username, first_name=first_name, last_name="Tester")
-    app = AuthenticatorApp(pyotp.random_base32())
-    totp_device_create_confirmed(user=user, secret=app.secret)
-    return app
+from careloop.testing.factories import make_patient
+from careloop.web.tests.browser.steps import a_plan_on_sale, sign_in_staff, staff_with_app
 
 
 def test_front_desk_enrolls_a_household_and_an_admin_schedules_a_downgrade(page: Page) -> None:
@@ -74,7 +44,7 @@ def test_front_desk_enrolls_a_household_and_an_admin_schedules_a_downgrade(page:
     page.get_by_label("Role of Ken Ito").select_option("adult")
     page.get_by_role("radio", name="Active Care").check()
     page.get_by_label("Billing interval").select_option("monthly")
-    page.get_by_label("A payment method is on file").check()
+    page.get_by_label("Add a sandbox test card: Visa ending 4242: pays").check()
     page.get_by_role("button", name="Enroll").click()
 
     expect(page.get_by_role("status")).to_contain_text("Hana Ito, Ken Ito enrolled in Active Care.")

@@ -3,6 +3,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from careloop.billing.models import InvoiceStatus, PaymentMethod
+from careloop.billing.tests.builders import committed, with_card
 from careloop.core import clock
 from careloop.memberships.models import (
     MemberRole,
@@ -40,7 +42,7 @@ def household_form(chosen, partner, child, **overrides):
         "interval": "monthly",
         "start_date": "2026-01-15",
         "anchor": "start_day",
-        "payment_method_on_file": "on",
+        "card": "tok_sandbox_success",
         f"member_{partner.id}": "on",
         f"role_{partner.id}": "adult",
         f"member_{child.id}": "on",
@@ -65,7 +67,8 @@ def test_the_page_offers_the_household_active_plans_with_prices_and_today(clinic
     assert "Old Plan" not in page
     assert 'value="2026-01-15"' in page
     assert 'min="2026-01-15"' in page  # the front desk cannot backdate
-    assert "billing collects a card" in page
+    assert "covers nothing until a card is added on the chart" in page
+    assert "Add a sandbox test card: Visa ending 4242: pays" in page
 
 
 def test_an_admin_may_pick_a_past_start_date(clinic, admin):
@@ -99,14 +102,12 @@ def test_front_desk_enrolls_a_household_and_returns_to_the_chart(clinic, front_d
     assert "Active Care · Active" in chart
 
 
-def test_without_a_payment_method_the_membership_is_pending_and_the_page_says_why(
-    clinic, front_desk
-):
+def test_without_a_card_the_membership_is_pending_and_the_page_says_why(clinic, front_desk):
     head, partner, child = family()
-    data = household_form(clinic, partner, child, payment_method_on_file=None)
+    data = household_form(clinic, partner, child, card="none")
     response = client_for(front_desk).post(url(head), data, follow=True)
     assert Membership.objects.get().status == MembershipStatus.PENDING
-    assert "covers nothing until billing collects a payment method" in response.content.decode()
+    assert "covers nothing until a card is on file" in response.content.decode()
 
 
 def test_a_child_over_the_age_limit_is_refused_beside_the_members_and_nothing_is_created(
@@ -185,3 +186,40 @@ def test_the_memberships_list_leads_to_enrolling_a_patient_found_by_name(clinic,
         .content.decode()
     )
     assert f'href="{url(head)}"' in page
+
+
+def test_enrolling_with_a_sandbox_test_card_saves_it_activates_and_collects(clinic, front_desk):
+    head, partner, child = family()
+    with committed():
+        response = client_for(front_desk).post(url(head), household_form(clinic, partner, child))
+    assert response.status_code == 302
+    membership = Membership.objects.get()
+    assert membership.status == MembershipStatus.ACTIVE
+    card = PaymentMethod.objects.get(account__patient=head)
+    assert (card.last4, card.is_default, card.created_by) == ("4242", True, front_desk)
+    invoice = membership.invoices.get()
+    assert invoice.status == InvoiceStatus.PAID
+    assert invoice.amount_paid == 35_000  # 200.00 + 100.00 for the adult + 50.00 for the child
+
+
+def test_the_card_on_file_is_offered_and_used(clinic, front_desk):
+    head, partner, child = family()
+    with_card(head)
+    page = client_for(front_desk).get(url(head)).content.decode()
+    assert "The card on file: Visa ending 4242, expires 12/2029" in page
+    assert 'value="on_file" id="id_card_0" checked' in page
+    with committed():
+        client_for(front_desk).post(
+            url(head), household_form(clinic, partner, child, card="on_file")
+        )
+    assert Membership.objects.get().invoices.get().status == InvoiceStatus.PAID
+    assert PaymentMethod.objects.filter(account__patient=head).count() == 1
+
+
+def test_a_refused_enrollment_does_not_keep_the_test_card_chosen(clinic, front_desk):
+    head, partner, child = family()
+    data = household_form(clinic, partner, child, **{f"role_{partner.id}": "child"})
+    response = client_for(front_desk).post(url(head), data)
+    assert response.status_code == 422
+    assert not PaymentMethod.objects.exists()
+    assert not Membership.objects.exists()

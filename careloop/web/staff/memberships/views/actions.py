@@ -8,7 +8,7 @@ apart in how they authorize, report errors or confirm.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from careloop.accounts.models import User
 from careloop.accounts.policy import Capability, has_capability
+from careloop.billing.models import Invoice
+from careloop.billing.services.previews import Preview, billing_preview
 from careloop.core import clock
 from careloop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from careloop.memberships.access import access_membership
@@ -43,6 +45,7 @@ from careloop.patients.models import Patient
 from careloop.patients.selectors import household_members
 from careloop.web.decorators import staff_view
 from careloop.web.money import format_money
+from careloop.web.staff.billing.outcomes import invoice_outcome
 from careloop.web.staff.memberships import forms as action_forms
 from careloop.web.staff.memberships.forms import (
     NOW,
@@ -55,6 +58,7 @@ from careloop.web.staff.memberships.forms import (
 from careloop.web.staff.patients.views.common import acting_user, safe_next
 
 Values = dict[str, Any]
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -428,6 +432,37 @@ def _outcome_message(page: ActionPage, outcome: ChangeOutcome, values: Values) -
     return page.done(outcome.membership, values)
 
 
+def _attempt(form: WhenForm, call: Callable[[], Result]) -> Result | None:
+    """Run a lifecycle call (or its preview); a refusal goes beside the field it names."""
+    try:
+        return call()
+    except ValidationFailed as error:
+        show_errors(form, error)
+    except PermissionDenied as error:
+        form.add_error("on" if form.cleaned_data.get("when") == ON_DATE else None, error.message)
+    except Conflict as error:
+        form.add_error(None, error.message)
+    return None
+
+
+def _latest_invoice_id() -> int:
+    return Invoice.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _after_change(
+    request: HttpRequest, user: User, membership: Membership, since_invoice: int
+) -> HttpResponse:
+    """Tell staff what the change billed and how its payment went; show the invoice when
+    there is exactly one, the membership otherwise."""
+    invoices = list(Invoice.objects.filter(membership=membership, id__gt=since_invoice))
+    for invoice in invoices:
+        level, text = invoice_outcome(invoice)
+        messages.add_message(request, level, text)
+    if len(invoices) == 1 and has_capability(user, Capability.BILLING_VIEW):
+        return redirect("staff:billing_invoice_detail", invoice_id=invoices[0].pk)
+    return redirect("staff:membership_detail", membership_id=membership.pk)
+
+
 def action_view(page: ActionPage) -> Callable[[HttpRequest, int], HttpResponse]:
     def view(request: HttpRequest, membership_id: int) -> HttpResponse:
         user = acting_user(request)
@@ -446,34 +481,47 @@ def action_view(page: ActionPage) -> Callable[[HttpRequest, int], HttpResponse]:
             target_status(MembershipStatus(membership.status), page.action)
         except IllegalTransition as error:
             refusal = error.message
+        can_preview = has_capability(user, Capability.BILLING_VIEW)
+        previewing = request.POST.get("preview") == "yes" and can_preview
+        preview: Preview | None = None
         if request.method == "POST" and form.is_valid():
             values = dict(form.cleaned_data)
-            try:
-                outcome = page.perform(user, membership, values, form.timing())
-            except ValidationFailed as error:
-                show_errors(form, error)
-            except PermissionDenied as error:
-                form.add_error(
-                    "on" if form.cleaned_data.get("when") == ON_DATE else None, error.message
+            timing = form.timing()
+
+            def change() -> ChangeOutcome:
+                return page.perform(user, membership, values, timing)
+
+            if previewing:
+                preview = _attempt(
+                    form,
+                    lambda: billing_preview(actor=user, membership=membership, change=change),
                 )
-            except Conflict as error:
-                form.add_error(None, error.message)
+                # The change ran on this object inside the rolled-back transaction.
+                membership.refresh_from_db()
             else:
-                messages.success(request, _outcome_message(page, outcome, values))
-                return redirect("staff:membership_detail", membership_id=membership.pk)
+                since_invoice = _latest_invoice_id()
+                outcome = _attempt(form, change)
+                if outcome is not None:
+                    messages.success(request, _outcome_message(page, outcome, values))
+                    return _after_change(request, user, membership, since_invoice)
+        context = {
+            "page": page,
+            "membership": membership,
+            "form": form,
+            "refusal": refusal,
+            "extra_fields": [
+                form[name] for name in form.fields if name not in WhenForm.base_fields
+            ],
+            "can_preview": can_preview,
+            "preview": preview,
+            "today": today,
+        }
+        if previewing and request.headers.get("HX-Request"):
+            # htmx swaps only successful responses, so the errors come back with a 200.
+            return render(request, "staff/billing/_preview.html", context | {"partial": True})
+        refused = request.method == "POST" and preview is None
         return render(
-            request,
-            "staff/memberships/action.html",
-            {
-                "page": page,
-                "membership": membership,
-                "form": form,
-                "refusal": refusal,
-                "extra_fields": [
-                    form[name] for name in form.fields if name not in WhenForm.base_fields
-                ],
-            },
-            status=422 if request.method == "POST" else 200,
+            request, "staff/memberships/action.html", context, status=422 if refused else 200
         )
 
     view.__name__ = page.name

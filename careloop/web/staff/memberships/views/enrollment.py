@@ -1,10 +1,19 @@
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from careloop.accounts.policy import Capability, has_capability
+from careloop.billing.gateways import default_gateway_name
+from careloop.billing.gateways.sandbox import TEST_CARDS
+from careloop.billing.models import BillingAccount
+from careloop.billing.services.accounts import (
+    billing_account_for,
+    default_payment_method,
+    payment_method_add,
+)
 from careloop.core import clock
 from careloop.core.errors import PermissionDenied, ValidationFailed
 from careloop.memberships.models import (
@@ -24,8 +33,11 @@ from careloop.patients.models import Patient
 from careloop.patients.selectors import household_members
 from careloop.web.decorators import staff_view
 from careloop.web.money import format_money
+from careloop.web.staff.billing.outcomes import invoice_outcome
 from careloop.web.staff.memberships.forms import (
     ANCHOR_START,
+    CARD_ON_FILE,
+    NO_CARD,
     PAYER_PATIENT,
     EnrollForm,
     show_errors,
@@ -99,6 +111,28 @@ def _sponsors() -> list[Sponsor]:
     )
 
 
+def _card_choices(patient: Patient) -> tuple[list[tuple[str, str]], str]:
+    """The payer's card on file and, on the sandbox gateway, its test cards to add."""
+    account = BillingAccount.objects.filter(patient=patient).first()
+    card = default_payment_method(account) if account is not None else None
+    choices = []
+    if card is not None:
+        choices.append(
+            (
+                CARD_ON_FILE,
+                f"The card on file: {card.brand.title()} ending {card.last4}, "
+                f"expires {card.expiry}",
+            )
+        )
+    gateway = account.gateway if account is not None else default_gateway_name()
+    if gateway == "sandbox":
+        choices += [
+            (test_card.token, f"Add a sandbox test card: {test_card.label}")
+            for test_card in TEST_CARDS
+        ]
+    return choices, CARD_ON_FILE if card is not None else NO_CARD
+
+
 def _ordinal(day: int) -> str:
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
@@ -125,6 +159,7 @@ def membership_enroll(request: HttpRequest, patient_id: int) -> HttpResponse:
     sponsors = _sponsors()
     options = _plan_options()
     billing_day = membership_settings().clinic_billing_day
+    cards, card_initial = _card_choices(patient)
     form = EnrollForm(
         request.POST or None,
         initial={
@@ -132,6 +167,7 @@ def membership_enroll(request: HttpRequest, patient_id: int) -> HttpResponse:
             "interval": Interval.MONTHLY.value,
             "start_date": today,
             "anchor": ANCHOR_START,
+            "card": card_initial,
         },
         payers=[(PAYER_PATIENT, f"{patient.full_name} (this patient)")]
         + [
@@ -157,6 +193,7 @@ def membership_enroll(request: HttpRequest, patient_id: int) -> HttpResponse:
             else None
         ),
         earliest=None if has_capability(user, Capability.MEMBERSHIP_BACKDATE) else today,
+        cards=cards,
     )
     if request.method == "POST" and form.is_valid():
         payer = form.cleaned_data["payer"]
@@ -166,32 +203,44 @@ def membership_enroll(request: HttpRequest, patient_id: int) -> HttpResponse:
             MemberSpec(patient=by_id[patient_id], role=role)
             for patient_id, role in form.chosen_members()
         ]
+        card = form.cleaned_data["card"] or NO_CARD
         try:
-            membership = enrollment.membership_enroll(
-                actor=user,
-                plan=int(form.cleaned_data["plan"]),
-                interval=form.cleaned_data["interval"],
-                payer_patient=patient if sponsor is None else None,
-                sponsor=sponsor,
-                members=members,
-                start_date=form.cleaned_data["start_date"],
-                anchor=form.cleaned_data["anchor"],
-                payment_method_on_file=form.cleaned_data["payment_method_on_file"],
-            )
+            # A test card chosen here is saved with the enrollment, or not at all.
+            with transaction.atomic():
+                if card not in (CARD_ON_FILE, NO_CARD):
+                    payment_method_add(
+                        actor=user, account=billing_account_for(patient=patient), token=card
+                    )
+                membership = enrollment.membership_enroll(
+                    actor=user,
+                    plan=int(form.cleaned_data["plan"]),
+                    interval=form.cleaned_data["interval"],
+                    payer_patient=patient if sponsor is None else None,
+                    sponsor=sponsor,
+                    members=members,
+                    start_date=form.cleaned_data["start_date"],
+                    anchor=form.cleaned_data["anchor"],
+                    payment_method_on_file=card != NO_CARD,
+                )
         except ValidationFailed as error:
             show_errors(form, error)
         except PermissionDenied as error:
             form.add_error("start_date", error.message)
         else:
             names = ", ".join(member.patient.full_name for member in members)
+            membership.refresh_from_db()
             if membership.status == MembershipStatus.PENDING:
                 messages.warning(
                     request,
                     f"{names} enrolled in {membership.plan.name}. The membership is pending "
-                    "and covers nothing until billing collects a payment method.",
+                    "and covers nothing until a card is on file; add one in the chart's billing "
+                    "section.",
                 )
             else:
                 messages.success(request, f"{names} enrolled in {membership.plan.name}.")
+            for invoice in membership.invoices.order_by("id"):
+                level, text = invoice_outcome(invoice)
+                messages.add_message(request, level, text)
             return redirect("staff:patient_chart", patient_id=patient.id)
     return render(
         request,

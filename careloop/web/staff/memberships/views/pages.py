@@ -18,6 +18,7 @@ from careloop.web.staff.memberships.views.actions import action_links
 from careloop.web.staff.patients.views.common import acting_user
 
 PAGE_SIZE = 50
+INVOICES_SHOWN = 12
 
 
 @staff_view(Capability.MEMBERSHIP_VIEW)
@@ -82,5 +83,8 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
             "ledger": membership_ledger_now(membership=membership),
             "actions": action_links(user, membership),
             "show_links": False,
+            "invoices": list(membership.invoices.order_by("-issued_on", "-id")[:INVOICES_SHOWN])
+            if has_capability(user, Capability.BILLING_VIEW)
+            else None,
         },
     )
