@@ -124,9 +124,11 @@ def test_an_admin_downgrade_now_leaves_the_difference_as_credit_for_the_next_inv
     change = invoices_of(membership)[-1]
     assert lines(change) == [("proration_credit", -credit), ("proration_charge", charge)]
     assert change.total == 0
+    assert membership.payer_patient is not None
     payer = account_of(membership.payer_patient)
     assert account_balance(payer).credit == credit - charge
     period_end = invoices_of(membership)[0].period_end
+    assert period_end is not None
     freeze_on(period_end)
     with committed():
         billing_run(as_of=period_end)

@@ -3,6 +3,7 @@ the code is unknown, expired, used up, for another plan or already on the member
 nothing changes. Creating a code names each bad field."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,12 @@ def member(admin, essentials):
 
 
 def _code(admin, code: str = "WELCOME", **fields):
-    values = {"name": "Welcome", "kind": "percent", "percent_off": 10, "duration": "once"}
+    values: dict[str, Any] = {
+        "name": "Welcome",
+        "kind": "percent",
+        "percent_off": 10,
+        "duration": "once",
+    }
     return discount_create(actor=admin, code=code, **(values | fields))
 
 
@@ -126,7 +132,12 @@ def test_an_inactive_code_is_refused(admin, member):
     ],
 )
 def test_a_bad_discount_names_the_field_and_creates_nothing(admin, essentials, fields, field, code):
-    values = {"name": "Welcome", "code": "WELCOME", "kind": "percent", "percent_off": 10}
+    values: dict[str, Any] = {
+        "name": "Welcome",
+        "code": "WELCOME",
+        "kind": "percent",
+        "percent_off": 10,
+    }
     values |= {"duration": "once"} | fields
     with pytest.raises(ValidationFailed) as refused:
         discount_create(actor=admin, **values)

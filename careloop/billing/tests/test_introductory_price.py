@@ -5,6 +5,7 @@ Monthly from January 1 2026: Essentials 10000, Active Care 15000.
 """
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,12 @@ def plans(db):
 
 
 def _introductory(admin, plan: Plan, **fields):
-    values = {"kind": "percent", "percent_off": 50, "duration": "periods", "periods": 3}
+    values: dict[str, Any] = {
+        "kind": "percent",
+        "percent_off": 50,
+        "duration": "periods",
+        "periods": 3,
+    }
     return discount_create(
         actor=admin, name=f"{plan.name} at half price", introductory_for=plan, **(values | fields)
     )
