@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from careloop.audit.models import AuditEvent
-from careloop.billing.errors import IllegalInvoiceTransition
+from careloop.billing.errors import IllegalInvoiceTransition, PaymentInProgress
 from careloop.billing.models import (
     AttemptTrigger,
     EntryKind,
@@ -143,6 +143,29 @@ def test_voiding_an_open_invoice_reverses_it_and_the_payer_owes_nothing(admin, p
     assert AuditEvent.objects.filter(action="invoice.void", object_id=str(invoice.pk)).exists()
     with_card(ann)
     assert invoice_collect(invoice=invoice, trigger=AttemptTrigger.STAFF) is None
+
+
+def test_voiding_an_invoice_whose_payment_awaits_the_gateway_is_refused_and_changes_nothing(
+    admin, plans
+):
+    """The sandbox's timeout card takes the money but never answers: the attempt stays
+    pending until it is settled. Voiding meanwhile would leave a payment for a void invoice."""
+    ann = make_patient(given="Ann")
+    with_card(ann, "tok_sandbox_timeout")
+    with committed():
+        membership = enroll(admin, plans[0], ann, start=date(2026, 1, 1), active=False)
+    [invoice] = invoices_of(membership)
+    assert PaymentAttempt.objects.get(invoice=invoice).status == "pending"
+    before = _state()
+    with pytest.raises(PaymentInProgress) as refused:
+        invoice_void(actor=admin, invoice=invoice, reason="Waived")
+    assert refused.value.code == "payment_in_progress"
+    assert _state() == before
+    freeze_on(date(2026, 1, 2))
+    billing_run(as_of=date(2026, 1, 2))
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (InvoiceStatus.PAID, 10_000)
+    assert journal_sum() == 0
 
 
 def test_an_uncollectible_invoice_stays_owed_and_can_still_be_paid(admin, plans):
