@@ -5,6 +5,7 @@ from django_tasks import task
 from careloop.billing.models import BillingRun, RunStatus
 from careloop.billing.services.collection import payment_attempts_settle
 from careloop.billing.services.dunning import invoices_retry_due
+from careloop.billing.services.overage import overage_invoice_due
 from careloop.billing.services.runs import billing_run
 from careloop.core import clock
 
@@ -20,5 +21,6 @@ def billing_run_daily() -> int:
 
 @task()
 def payments_settle() -> int:
-    """Settle attempts the gateway did not answer, and retry failed charges that are due."""
-    return payment_attempts_settle() + invoices_retry_due()
+    """Settle attempts the gateway did not answer, retry failed charges that are due, and
+    invoice uses beyond the allowance when the clinic bills them at once."""
+    return payment_attempts_settle() + invoices_retry_due() + len(overage_invoice_due())

@@ -232,14 +232,35 @@ def _periods_used(redemption: DiscountRedemption) -> int:
     )
 
 
+def _for_plan(discount: Discount, membership: Membership) -> bool:
+    """A plan's introductory price, or a code for some plans, discounts only charges for
+    those plans: after a plan change it stops (and the new plan's is never granted)."""
+    if discount.introductory_for_id is not None:
+        return discount.introductory_for_id == membership.plan_id
+    plans = discount.plans.all()
+    return not plans.exists() or plans.filter(pk=membership.plan_id).exists()
+
+
+def _discounted_period(redemption: DiscountRedemption, day: date) -> bool:
+    """Whether the discount took something off the membership's charges covering `day`."""
+    return (
+        redemption.discount.lines.filter(
+            membership=redemption.membership, service_start__lte=day, service_end__gt=day
+        )
+        .exclude(invoice__status=InvoiceStatus.VOID)
+        .exists()
+    )
+
+
 def discount_lines_for(
     *, membership: Membership, charges: list[DraftLine], period: Period, renewing: bool = True
 ) -> list[DraftLine]:
     """Discount lines for `charges` from every discount still running on the membership.
 
     On a period invoice (`renewing`) each running discount counts one period. Mid-period
-    charges for a change get a running percentage discount too, without counting a period;
-    an amount off is taken once per period, so not again.
+    charges for a change get a percentage discount too when it discounted the period the
+    change falls in, without counting a period; an amount off is taken once per period, so
+    not again. A discount for other plans than the membership's now takes nothing off.
     """
     lines: list[DraftLine] = []
     redemptions = DiscountRedemption.objects.filter(
@@ -247,17 +268,16 @@ def discount_lines_for(
     ).select_related("discount")
     for redemption in redemptions:
         discount = redemption.discount
-        used = _periods_used(redemption)
-        limit = {DiscountDuration.ONCE: 1, DiscountDuration.PERIODS: discount.periods}.get(
-            DiscountDuration(discount.duration)
-        )
+        if not _for_plan(discount, membership):
+            continue
         if renewing:
-            if limit is not None and used >= limit:
+            limit = {DiscountDuration.ONCE: 1, DiscountDuration.PERIODS: discount.periods}.get(
+                DiscountDuration(discount.duration)
+            )
+            if limit is not None and _periods_used(redemption) >= limit:
                 continue
-        elif (
-            discount.kind != DiscountKind.PERCENT
-            or used == 0
-            or (limit is not None and used > limit)
+        elif discount.kind != DiscountKind.PERCENT or not _discounted_period(
+            redemption, period.start
         ):
             continue
         lines += discount_lines(

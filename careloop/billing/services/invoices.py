@@ -13,8 +13,10 @@ from django.db import IntegrityError, transaction
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
 from careloop.billing.compose import DraftLine
+from careloop.billing.errors import PaymentInProgress
 from careloop.billing.invoice_states import InvoiceAction, invoice_target
 from careloop.billing.models import (
+    AttemptStatus,
     BillingAccount,
     BillingRun,
     EntryKind,
@@ -194,7 +196,8 @@ def _reason(reason: str) -> str:
 
 def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
     """Cancel an invoice that was issued in error or is waived; credit used on it returns to
-    the payer. A paid invoice cannot be voided: refund it."""
+    the payer. A paid invoice cannot be voided: refund it; nor one whose card payment is
+    still waiting for the gateway's answer."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
@@ -202,6 +205,13 @@ def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoic
         if locked.amount_paid > 0:
             raise ValidationFailed.single(
                 "invoice", "Part of this invoice was paid; refund the payment instead.", "paid"
+            )
+        # The invoice lock is the one collection takes to start an attempt, so none can
+        # start after this check; a pending one may have taken the money already.
+        if locked.attempts.filter(status=AttemptStatus.PENDING).exists():
+            raise PaymentInProgress(
+                "A card payment for this invoice is waiting for the gateway's answer; void it "
+                "once that payment is settled (a paid invoice is refunded instead)."
             )
         if locked.status != InvoiceStatus.DRAFT:
             journal_post(

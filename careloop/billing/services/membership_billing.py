@@ -430,7 +430,7 @@ def membership_bill_period(
     period = terms.current_period
     names = _names(membership)
     lines = _period_lines(membership=membership, terms=terms, period=period, names=names)
-    lines += _overage_lines(membership, before=period.start)
+    lines += overage_lines(membership, before=period.start)
     _save(billing, billed_through=period.end, next_bill_on=period.end)
     _end_after_term(membership, period.end)
     if not lines:
@@ -446,8 +446,8 @@ def membership_bill_period(
     )
 
 
-def _overage_lines(membership: Membership, *, before: date) -> list[DraftLine]:
-    """Uses beyond the allowance in earlier periods that no invoice has charged yet."""
+def overage_lines(membership: Membership, *, before: date) -> list[DraftLine]:
+    """Uses beyond the allowance before `before` that no invoice has charged yet."""
     from careloop.billing.models import InvoiceLine
 
     since = membership.start_date

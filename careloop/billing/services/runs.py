@@ -33,6 +33,7 @@ from careloop.billing.models import (
 from careloop.billing.services.collection import invoice_collect, payment_attempts_settle
 from careloop.billing.services.dunning import invoices_retry_due
 from careloop.billing.services.membership_billing import membership_bill_period
+from careloop.billing.services.overage import overage_invoice_due
 from careloop.billing.services.renewals import renewal_notices_send
 from careloop.billing.services.sponsors import sponsor_invoices_issue
 from careloop.core import clock
@@ -209,6 +210,7 @@ def billing_run(*, as_of: date | None = None, actor: User | None = None) -> Bill
     payment_attempts_settle()
     invoices_retry_due(on=run.as_of)
     renewal_notices_send(as_of=run.as_of)
+    overage_invoice_due(as_of=run.as_of)
     return billing_run_finish(run=run)
 
 

@@ -4,9 +4,13 @@ A line per covered member, prorated by the days of the month they were covered (
 leaving mid-month). The share per month is the sponsor's fixed amount per member, or for a
 sponsor paying all of it, the member's amount per interval divided by the interval's months.
 The member pays any remainder on their own invoice (membership_billing.py).
+
+A month is invoiced by the first billing run after it ends: only then are its mid-month
+additions and terminations known (an invoice at the start of the month would miss a member
+who joins on the 10th and bill in full one terminated on the 20th).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from careloop.billing.compose import DraftLine, span
 from careloop.billing.models import BillingRun, Invoice, InvoiceKind, LineKind
@@ -72,8 +76,8 @@ def sponsor_invoice_lines(sponsor: Sponsor, month: Period) -> list[DraftLine]:
 
 
 def sponsor_invoices_issue(*, as_of: date, run: BillingRun | None = None) -> list[Invoice]:
-    """This month's invoice for every sponsor with members, once per sponsor and month."""
-    month = sponsor_month(as_of)
+    """Last month's invoice for every sponsor with members, once per sponsor and month."""
+    month = sponsor_month(as_of.replace(day=1) - timedelta(days=1))
     issued = []
     for sponsor in Sponsor.objects.filter(memberships__isnull=False).distinct().order_by("id"):
         key = f"sponsor:{sponsor.pk}:{month.start:%Y-%m}"

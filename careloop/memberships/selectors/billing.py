@@ -1,6 +1,6 @@
 """What billing reads from memberships: the whole interface, as typed values.
 
-Billing (a separate app) never reads membership tables directly; it calls two functions:
+Billing (a separate app) never reads membership tables directly; it calls these functions:
 
 - `membership_billing_terms(membership=..., on=day)` -> `BillingTerms`: the price version
   the membership pays (amounts per interval in minor units: primary, each additional adult,
@@ -15,6 +15,8 @@ Billing (a separate app) never reads membership tables directly; it calls two fu
   at a scheduled cancellation.
 - `membership_overage_uses(membership=..., period=...)` -> `list[OverageUse]`: uses beyond
   the allowance in that period that were not reversed, each with its unit price, to charge.
+- `memberships_with_overage_uses(until=day)` -> the ids of memberships with such uses, for
+  billing's sweep when the clinic bills overage at once.
 
 Proration, rounding and invoices belong to billing: these values are per whole interval.
 """
@@ -265,3 +267,15 @@ def membership_overage_uses(*, membership: Membership, period: Period) -> list[O
         )
         for entry in entries
     ]
+
+
+def memberships_with_overage_uses(*, until: date) -> list[int]:
+    """The ids of memberships with a use beyond the allowance on or before `until` that was
+    not reversed, billed or not (billing knows which it has charged)."""
+    return list(
+        EntitlementEntry.objects.filter(kind=EntryKind.OVERAGE, occurred_on__lte=until)
+        .exclude(settled_by__kind=EntryKind.REVERSE)
+        .order_by("membership_id")
+        .values_list("membership_id", flat=True)
+        .distinct()
+    )
