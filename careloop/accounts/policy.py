@@ -61,9 +61,9 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.SPONSOR_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
     # Billing is not clinical: providers and coordinators do not need it (minimum necessary).
     Capability.BILLING_VIEW: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
-    # Take a card, retry a failed charge, send a payment reminder.
+    # Take a card, retry a failed charge, send a payment reminder, apply a discount code.
     Capability.BILLING_COLLECT: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
-    # Void, waive, write off, discount codes, billing runs and billing settings.
+    # Void, waive, write off, create discount codes, billing runs and billing settings.
     Capability.BILLING_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
     Capability.BILLING_REFUND: frozenset({Role.ADMIN, Role.BILLING}),
 }

@@ -169,13 +169,13 @@ class RedemptionOut(Schema):
         "unknown, no longer offered (inactive), expired, used up, not for this plan "
         "(wrong_plan) or already on this membership (already_redeemed)."
     ),
-    openapi_extra=needs(Capability.BILLING_MANAGE),
+    openapi_extra=needs(Capability.BILLING_COLLECT),
 )
 def discount_redeem_one(
     request: HttpRequest, membership_id: int, payload: RedeemIn
 ) -> Status[RedemptionOut]:
     user, membership = membership_for_staff(
-        request, membership_id, Capability.BILLING_MANAGE, "billing.discount_redeem_request"
+        request, membership_id, Capability.BILLING_COLLECT, "billing.discount_redeem_request"
     )
     redemption = discount_redeem(actor=user, membership=membership, code=payload.code)
     return Status(

@@ -16,7 +16,6 @@ class Ledger(models.TextChoices):
     REVENUE = "revenue", "Revenue"
     CASH = "cash", "Collected through the gateway"
     REFUNDS = "refunds", "Refunded"
-    WRITE_OFF = "write_off", "Written off"
 
 
 PAYER_LEDGERS = [Ledger.RECEIVABLE.value, Ledger.CREDIT.value]
@@ -29,8 +28,6 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", "Payment"
     REFUND = "refund", "Refund"
     VOID = "void", "Invoice voided"
-    WRITE_OFF = "write_off", "Written off"
-    WRITE_OFF_RECOVERED = "write_off_recovered", "Written-off invoice paid"
 
 
 class JournalEntry(models.Model):

@@ -59,9 +59,10 @@ def membership_for_patient(*, patient: Patient, on: date | None = None) -> Membe
 
 
 def money(amount: int, currency: str) -> str:
-    """An amount in minor units as staff read it: $120.00, or 120.00 EUR."""
-    whole = f"{amount // 100:,}.{amount % 100:02d}"
-    return f"${whole}" if currency == "USD" else f"{whole} {currency}"
+    """An amount in minor units as staff read it: $120.00, -$6.50, or 120.00 EUR."""
+    sign = "-" if amount < 0 else ""
+    whole = f"{abs(amount) // 100:,}.{abs(amount) % 100:02d}"
+    return f"{sign}${whole}" if currency == "USD" else f"{sign}{whole} {currency}"
 
 
 @dataclass(frozen=True)

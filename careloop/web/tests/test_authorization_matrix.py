@@ -215,7 +215,7 @@ WEB_CASES: dict[str, WebCase] = {
             ("billing_card_add", Capability.BILLING_COLLECT),
             ("billing_card_setup", Capability.BILLING_COLLECT),
             ("billing_card_remove", Capability.BILLING_COLLECT),
-            ("billing_discount_redeem", Capability.BILLING_MANAGE),
+            ("billing_discount_redeem", Capability.BILLING_COLLECT),
         )
     },
     "staff:billing_discount_list": WebCase(Capability.BILLING_MANAGE, ("GET", "POST")),

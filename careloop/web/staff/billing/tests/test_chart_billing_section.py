@@ -154,9 +154,16 @@ def test_an_unknown_discount_code_is_named_and_nothing_is_redeemed(failed, billi
     assert not spring_code.redemptions.exists()
 
 
-def test_front_desk_sees_no_discount_form_and_may_not_redeem(failed, front_desk, spring_code):
-    assert "Code for membership" not in section(front_desk, failed.account.patient)
-    response = client_for(front_desk).post(
+def test_front_desk_applies_the_code_a_patient_brings(failed, front_desk, spring_code):
+    assert "Code for membership" in section(front_desk, failed.account.patient)
+    client_for(front_desk).post(
+        reverse("staff:billing_discount_redeem", args=[failed.membership_id]), {"code": "SPRING25"}
+    )
+    assert spring_code.redemptions.filter(membership_id=failed.membership_id).exists()
+
+
+def test_a_coordinator_sees_no_discount_form_and_may_not_redeem(failed, coach, spring_code):
+    response = client_for(coach).post(
         reverse("staff:billing_discount_redeem", args=[failed.membership_id]), {"code": "SPRING25"}
     )
     assert response.status_code == 403

@@ -96,11 +96,11 @@ def card_setup(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view(Capability.BILLING_MANAGE)
+@staff_view(Capability.BILLING_COLLECT)
 def discount_code_redeem(request: HttpRequest, membership_id: int) -> HttpResponse:
     user = acting_user(request)
     membership = access_membership(
-        user, membership_id, Capability.BILLING_MANAGE, action="billing.discount_redeem"
+        user, membership_id, Capability.BILLING_COLLECT, action="billing.discount_redeem"
     )
     form = RedeemForm(request.POST)
     form.is_valid()
