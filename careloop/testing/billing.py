@@ -2,6 +2,9 @@
 
 The journal is append-only: on PostgreSQL a trigger refuses DELETE, and only TRUNCATE is let
 through in tests (careloop.allow_audit_truncate). SQLite has no trigger.
+
+PostgreSQL refuses TRUNCATE on a table with deferred foreign-key checks still pending in the
+transaction (rows written earlier in the same test), so those checks are run first.
 """
 
 from django.db import connection
@@ -28,7 +31,9 @@ from careloop.billing.models import (
 def forget_billing() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE billing_journalline, billing_journalentry")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         JournalLine.objects.all().delete()
         JournalEntry.objects.all().delete()
