@@ -2,9 +2,9 @@ from datetime import timedelta
 from typing import Any
 
 from django import template
-from django.urls import reverse
 
-from careloop.accounts.policy import Capability, has_capability
+from careloop.accounts.policy import Capability
+from careloop.web.tabs import section_tabs
 
 register = template.Library()
 
@@ -16,17 +16,10 @@ TABS = (
 )
 
 
-@register.inclusion_tag("staff/billing/_tabs.html", takes_context=True)
+@register.inclusion_tag("staff/_section_tabs.html", takes_context=True)
 def billing_tabs(context: dict[str, Any], current: str) -> dict[str, Any]:
     """Billing's own tabs, each shown to roles holding its capability."""
-    user = context["request"].user
-    return {
-        "tabs": [
-            {"label": label, "url": reverse(name), "current": label == current}
-            for label, name, capability in TABS
-            if has_capability(user, capability)
-        ]
-    }
+    return section_tabs(context["request"].user, "Billing", TABS, current)
 
 
 @register.filter(name="last_day")

@@ -1,9 +1,9 @@
 from typing import Any
 
 from django import template
-from django.urls import reverse
 
-from careloop.accounts.policy import Capability, has_capability
+from careloop.accounts.policy import Capability
+from careloop.web.tabs import section_tabs
 
 register = template.Library()
 
@@ -15,14 +15,7 @@ TABS = (
 )
 
 
-@register.inclusion_tag("staff/catalog/_tabs.html", takes_context=True)
+@register.inclusion_tag("staff/_section_tabs.html", takes_context=True)
 def catalog_tabs(context: dict[str, Any], current: str) -> dict[str, Any]:
     """The catalog's own tabs, each shown to roles holding its capability."""
-    user = context["request"].user
-    return {
-        "tabs": [
-            {"label": label, "url": reverse(name), "current": label == current}
-            for label, name, capability in TABS
-            if has_capability(user, capability)
-        ]
-    }
+    return section_tabs(context["request"].user, "Catalog", TABS, current)
