@@ -142,3 +142,21 @@ def test_looking_at_the_queue_is_audited_with_the_patients_it_shows(clinic, admi
     page(billing, "staff:billing_overview")
     event = AuditEvent.objects.filter(action="billing.overview").get()
     assert event.detail == {"patient_ids": [invoice.account.patient_id]}
+
+
+def _tabs(body):
+    return body.split('<nav class="section-tabs" aria-label="Billing">')[1].split("</nav>")[0]
+
+
+def test_billing_tabs_show_only_what_the_role_may_open_and_mark_the_current_one(
+    clinic, front_desk, billing
+):
+    front = _tabs(page(front_desk, "staff:billing_overview"))
+    assert "Invoices" in front
+    assert "Discount codes" not in front
+    assert "Settings" not in front
+    manager = _tabs(page(billing, "staff:billing_invoice_list"))
+    assert "Discount codes" in manager
+    assert "Settings" in manager
+    assert f'href="{reverse("staff:billing_invoice_list")}" aria-current="page">Invoices' in manager
+    assert 'aria-current="page">Overview' not in manager
