@@ -32,6 +32,7 @@ from careloop.billing.selectors.balances import account_balance
 from careloop.billing.services.accounts import (
     default_payment_method,
     payment_method_add,
+    payment_method_make_default,
     payment_method_remove,
 )
 from careloop.billing.services.collection import collect_after_new_card
@@ -230,6 +231,32 @@ def payment_method_create(
         # The charge must not run inside the transaction that saves the card.
         transaction.on_commit(partial(_collect_owed, account.pk, user))
     return Status(201, payment_method_out(method))
+
+
+@accounts_router.post(
+    "/{account_id}/payment-methods/{payment_method_id}/default",
+    response=PaymentMethodOut,
+    summary="Charge another saved card from now on",
+    description=(
+        "The card becomes the payer's default; what they owe (a failed invoice, a pending "
+        "enrollment) is charged to it at once, as with a new card."
+    ),
+    openapi_extra=needs(Capability.BILLING_COLLECT),
+)
+def payment_method_default(
+    request: HttpRequest, account_id: int, payment_method_id: int
+) -> PaymentMethodOut:
+    user = request_user(request)
+    account = access_billing_account(
+        user, account_id, Capability.BILLING_COLLECT, action="billing_account.card_default_request"
+    )
+    method = account.payment_methods.filter(pk=payment_method_id, removed_at__isnull=True).first()
+    if method is None:
+        raise NotFound("No such card on this payer's account.")
+    with transaction.atomic():
+        method = payment_method_make_default(actor=user, method=method)
+        transaction.on_commit(partial(_collect_owed, account.pk, user))
+    return payment_method_out(method)
 
 
 @accounts_router.delete(

@@ -8,6 +8,7 @@ from careloop.api.tests.billing_builders import billed_membership, billing_state
 from careloop.api.tests.sending import send
 from careloop.audit.models import AuditEvent
 from careloop.billing.models import PaymentMethod
+from careloop.billing.services.accounts import payment_method_add, payment_method_make_default
 from careloop.billing.tests.builders import DECLINING_CARD, committed
 from careloop.memberships.services.lifecycle import membership_cancel
 from careloop.memberships.tests.lifecycle_builders import freeze_on, make_plan, make_reason
@@ -179,6 +180,54 @@ def test_a_provider_may_not_see_or_change_cards_and_a_patient_is_told_nothing_ex
     problem(send(signed_in_client(patient_ann.user), "GET", url), 404)
     problem(
         send(signed_in_client(patient_ann.user), "POST", url, {"token": "tok_sandbox_success"}),
+        404,
+    )
+
+    assert billing_state() == before
+
+
+def test_making_another_saved_card_the_default_charges_what_is_owed_to_it(billing, declined):
+    declining = PaymentMethod.objects.get(account=declined.account)
+    # A working card saved earlier, then the declining one chosen again as the default.
+    working = payment_method_add(
+        actor=billing, account=declined.account, token="tok_sandbox_success"
+    )
+    payment_method_make_default(actor=billing, method=declining)
+    declined.invoice.refresh_from_db()
+    assert declined.invoice.status == "open"
+
+    with committed():
+        response = send(
+            signed_in_client(billing),
+            "POST",
+            f"/api/v1/billing/accounts/{declined.account.id}/payment-methods/{working.id}/default",
+        )
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["id"], response.json()["is_default"]) == (working.id, True)
+    assert [(c["id"], c["is_default"]) for c in _cards(billing, declined.account)] == [
+        (working.id, True),
+        (declining.id, False),
+    ]
+    declined.invoice.refresh_from_db()
+    assert (declined.invoice.status, declined.invoice.amount_paid) == ("paid", 10_000)
+    assert AuditEvent.objects.filter(
+        action="billing.card_made_default", object_id=str(working.id)
+    ).exists()
+
+
+def test_a_removed_card_or_another_payers_card_cannot_be_made_the_default(
+    billing, cancelled, declined
+):
+    other = PaymentMethod.objects.get(account=cancelled.account)
+    before = billing_state()
+
+    problem(
+        send(
+            signed_in_client(billing),
+            "POST",
+            f"/api/v1/billing/accounts/{declined.account.id}/payment-methods/{other.id}/default",
+        ),
         404,
     )
 

@@ -118,6 +118,34 @@ def payment_method_add(*, actor: User | None, account: BillingAccount, token: st
     return method
 
 
+def payment_method_make_default(*, actor: User | None, method: PaymentMethod) -> PaymentMethod:
+    """Charge this saved card from now on instead of the current default.
+
+    Like a new card, it retries what failed at once (the caller collects after commit)."""
+    with transaction.atomic():
+        locked = PaymentMethod.objects.select_for_update().get(pk=method.pk)
+        if locked.removed_at is not None:
+            raise ValidationFailed.single(
+                "payment_method", "This card was removed; add it again to use it.", "removed"
+            )
+        if not locked.is_default:
+            PaymentMethod.objects.filter(
+                account_id=locked.account_id, is_default=True, removed_at__isnull=True
+            ).update(is_default=False)
+            locked.is_default = True
+            locked.save(update_fields=["is_default"])
+            audit_record(
+                action="billing.card_made_default",
+                actor=actor,
+                patient_id=locked.account.patient_id,
+                object_type="payment_method",
+                object_id=locked.pk,
+                detail={"last4": locked.last4},
+            )
+    method.refresh_from_db()
+    return method
+
+
 def payment_method_remove(*, actor: User | None, method: PaymentMethod) -> None:
     """Forget a card; the newest remaining card becomes the default."""
     with transaction.atomic():

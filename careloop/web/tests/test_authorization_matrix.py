@@ -215,6 +215,7 @@ WEB_CASES: dict[str, WebCase] = {
             ("billing_card_add", Capability.BILLING_COLLECT),
             ("billing_card_setup", Capability.BILLING_COLLECT),
             ("billing_card_remove", Capability.BILLING_COLLECT),
+            ("billing_card_make_default", Capability.BILLING_COLLECT),
             ("billing_discount_redeem", Capability.BILLING_COLLECT),
         )
     },
@@ -625,6 +626,10 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "staff:billing_card_add": lambda: {"patient_id": patient.id},
         "staff:billing_card_setup": lambda: {"patient_id": patient.id},
         "staff:billing_card_remove": lambda: {
+            "patient_id": patient.id,
+            "method_id": _card(world, target).pk,
+        },
+        "staff:billing_card_make_default": lambda: {
             "patient_id": patient.id,
             "method_id": _card(world, target).pk,
         },

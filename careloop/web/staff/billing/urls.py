@@ -53,6 +53,11 @@ urlpatterns = [
     path("payers/<int:patient_id>/cards/", payers.card_add, name="billing_card_add"),
     path("payers/<int:patient_id>/cards/setup/", payers.card_setup, name="billing_card_setup"),
     path(
+        "payers/<int:patient_id>/cards/<int:method_id>/default/",
+        payers.card_make_default,
+        name="billing_card_make_default",
+    ),
+    path(
         "payers/<int:patient_id>/cards/<int:method_id>/remove/",
         payers.card_remove,
         name="billing_card_remove",

@@ -104,6 +104,27 @@ def test_removing_the_default_card_makes_the_newest_other_card_the_default(faile
     assert PaymentMethod.objects.get(account=failed.account, is_default=True).last4 == "4242"
 
 
+def test_making_the_other_saved_card_the_default_retries_what_failed_with_it(failed, billing):
+    patient = failed.account.patient
+    default = PaymentMethod.objects.get(account=failed.account, is_default=True)
+    other = PaymentMethod.objects.get(account=failed.account, is_default=False)
+    shown = section(billing, patient)
+    assert f'aria-label="Charge the card ending {other.last4} from now on"' in shown
+    assert f'aria-label="Charge the card ending {default.last4} from now on"' not in shown
+
+    client = client_for(billing)
+    response = client.post(reverse("staff:billing_card_make_default", args=[patient.id, other.id]))
+
+    other.refresh_from_db()
+    default.refresh_from_db()
+    assert (other.is_default, default.is_default) == (True, False)
+    failed.refresh_from_db()
+    assert failed.status == InvoiceStatus.PAID
+    body = client.get(response["Location"]).content.decode()
+    assert "Visa ending 4242 is now the card on file." in body
+    assert f"{failed.number}: Paid $100.00 with Visa ending 4242." in body
+
+
 def test_another_patients_card_cannot_be_removed_through_this_patient(
     failed, admin, clinic, billing
 ):

@@ -12,6 +12,7 @@ from careloop.billing.models import PaymentMethod
 from careloop.billing.services.accounts import (
     billing_account_for,
     payment_method_add,
+    payment_method_make_default,
     payment_method_remove,
     payment_method_setup_start,
 )
@@ -74,6 +75,27 @@ def card_remove(request: HttpRequest, patient_id: int, method_id: int) -> HttpRe
     )
     payment_method_remove(actor=user, method=method)
     messages.success(request, f"{method.brand.title()} ending {method.last4} was removed.")
+    return redirect(_chart(patient.pk))
+
+
+@require_POST
+@staff_view(Capability.BILLING_COLLECT)
+def card_make_default(request: HttpRequest, patient_id: int, method_id: int) -> HttpResponse:
+    """Charge another saved card from now on; what the payer owes is charged to it at once."""
+    user = acting_user(request)
+    patient = access_patient(
+        user, patient_id, capability=Capability.BILLING_COLLECT, action="billing.card_make_default"
+    )
+    method = get_object_or_404(
+        PaymentMethod, pk=method_id, account__patient=patient, removed_at__isnull=True
+    )
+    payment_method_make_default(actor=user, method=method)
+    messages.success(
+        request, f"{method.brand.title()} ending {method.last4} is now the card on file."
+    )
+    for attempt in collect_after_new_card(method.account, actor=user):
+        level, text = attempt_message(attempt)
+        messages.add_message(request, level, f"{attempt.invoice.number}: {text}")
     return redirect(_chart(patient.pk))
 
 
