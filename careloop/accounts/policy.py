@@ -28,6 +28,7 @@ class Capability(StrEnum):
     MEMBERSHIP_CHANGE = "membership.change"
     MEMBERSHIP_BACKDATE = "membership.backdate"
     MEMBERSHIP_PRICE_CHANGE = "membership.price_change"
+    MEMBERSHIP_REDUCE_MID_PERIOD = "membership.reduce_mid_period"
     CATALOG_VIEW = "catalog.view"
     CATALOG_MANAGE = "catalog.manage"
     SPONSOR_MANAGE = "sponsor.manage"
@@ -56,6 +57,9 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.MEMBERSHIP_CHANGE: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
     Capability.MEMBERSHIP_BACKDATE: frozenset({Role.ADMIN}),
     Capability.MEMBERSHIP_PRICE_CHANGE: frozenset({Role.ADMIN}),
+    # A downgrade or a member's removal takes effect at the start of the next period; only an
+    # admin applies one earlier (the unused days are credited).
+    Capability.MEMBERSHIP_REDUCE_MID_PERIOD: frozenset({Role.ADMIN}),
     Capability.CATALOG_VIEW: _ALL_STAFF,
     Capability.CATALOG_MANAGE: frozenset({Role.ADMIN}),
     Capability.SPONSOR_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),

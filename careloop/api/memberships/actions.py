@@ -125,7 +125,14 @@ def membership_upgrade(
     )
 
 
-@_action_route("downgrade", "Move to a smaller tier", Capability.MEMBERSHIP_CHANGE)
+@_action_route(
+    "downgrade",
+    "Move to a smaller tier",
+    Capability.MEMBERSHIP_CHANGE,
+    "Takes effect at the start of a period (at_period_end); 403 when a role other than admin "
+    "asks for a day inside a period. 409 when the membership's status does not allow it; 422 "
+    "names each field that breaks a rule.",
+)
 def membership_downgrade(
     request: HttpRequest, membership_id: int, payload: PlanChangeIn
 ) -> ActionOut:
@@ -192,7 +199,8 @@ def membership_add_member(
     "remove-member",
     "Stop covering one member",
     Capability.MEMBERSHIP_CHANGE,
-    "Not the primary member, nor the last one (cancel instead).",
+    "Not the primary member, nor the last one (cancel instead). Takes effect at the start of a "
+    "period (at_period_end); 403 when a role other than admin asks for a day inside a period.",
 )
 def membership_remove_member(
     request: HttpRequest, membership_id: int, payload: MemberRemoveIn

@@ -304,6 +304,22 @@ def test_backdating_an_action_is_for_admins(admin, front_desk, plans, household)
     assert _act(admin, membership, "upgrade", body).status_code == 200
 
 
+def test_a_downgrade_inside_a_period_is_for_admins_and_front_desk_schedules_it(
+    admin, front_desk, plans, household
+):
+    membership = household[0]
+    freeze_on(date(2026, 1, 20))
+    now = {"plan_id": plans["essentials"].id}
+    problem = _refused(_act(front_desk, membership, "downgrade", now), 403)
+    assert problem["code"] == "mid_period_reduction_not_allowed"
+    assert "on 2026-02-10" in problem["detail"]
+    assert Membership.objects.get(pk=membership.pk).plan_id == plans["active"].id
+
+    later = _act(front_desk, membership, "downgrade", now | {"at_period_end": True})
+    assert later.status_code == 200, later.content
+    assert later.json()["scheduled_change"]["effective_on"] == "2026-02-10"
+
+
 @pytest.mark.parametrize("who", ["provider", "coach", "patient"])
 def test_roles_that_may_not_change_memberships_change_nothing(
     request, patient_ann, plans, admin, who

@@ -312,6 +312,27 @@ def _check_date(actor: User | None, membership: Membership, day: date, action: A
     return backdated
 
 
+def _check_reduction_timing(
+    actor: User | None, membership: Membership, details: ChangeDetails, day: date
+) -> None:
+    """A downgrade or a member's removal takes effect at the start of a period; only an admin
+    may apply one in the middle of a period."""
+    reduces = isinstance(details, MemberRemove) or (
+        isinstance(details, PlanChange) and not details.upgrade
+    )
+    if not reduces or actor is None:
+        return
+    period = current_period(membership, day)
+    if day == period.start or has_capability(actor, Capability.MEMBERSHIP_REDUCE_MID_PERIOD):
+        return
+    what = "removing a member" if isinstance(details, MemberRemove) else "a downgrade"
+    raise PermissionDenied(
+        f"{what.capitalize()} takes effect at the end of the period, on "
+        f"{period.end.isoformat()}; only an admin may apply {what} on {day.isoformat()}.",
+        code="mid_period_reduction_not_allowed",
+    )
+
+
 def _refuse_second_schedule(
     actor: User | None, membership: Membership, details: ChangeDetails, day: date
 ) -> None:
@@ -353,8 +374,9 @@ def _act(
         if isinstance(details, PriceChange):
             day = _price_change_day(locked, day)
         details = _validate(locked, details, day)
+        backdated = _check_date(actor, locked, day, action)
+        _check_reduction_timing(actor, locked, details, day)
         if day > clock.today():
-            _check_date(actor, locked, day, action)
             _refuse_second_schedule(actor, locked, details, day)
             change = ScheduledChange.objects.create(
                 membership=locked,
@@ -373,7 +395,6 @@ def _act(
             )
             membership.refresh_from_db()
             return ChangeOutcome(membership=membership, scheduled=change)
-        backdated = _check_date(actor, locked, day, action)
         apply_details(actor=actor, membership=locked, details=details, effective_on=day)
         if backdated:
             _audit_members(

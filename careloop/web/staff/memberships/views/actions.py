@@ -228,8 +228,8 @@ ACTIONS: tuple[ActionPage, ...] = (
         explanation=(
             "Every member moves to the new plan at its current price for the same billing "
             "interval. An upgrade grants the new plan's allowances from the day it takes effect; "
-            "a downgrade is usually best at the end of the period, so members keep what they "
-            "paid for until then."
+            "a downgrade takes effect at the end of the period, so members keep what they paid "
+            "for until then (only an admin may apply one sooner; the unused days are credited)."
         ),
         submit="Change plan",
         perform=_change_plan,
@@ -287,7 +287,8 @@ ACTIONS: tuple[ActionPage, ...] = (
         form=action_forms.MemberRemoveForm,
         explanation=(
             "The member is no longer covered from the day this takes effect; visits they have "
-            "booked stop holding an allowance. The primary member stays."
+            "booked stop holding an allowance. The primary member stays. A removal takes effect "
+            "at the end of the period; only an admin may apply one sooner."
         ),
         submit="Remove member",
         perform=lambda user, membership, values, when: lifecycle.membership_remove_member(
