@@ -7,6 +7,8 @@ retries one, two and seven days after the first failure).
 
 from datetime import date, timedelta
 
+from django.db.models import Q
+
 from careloop.billing.links import card_update_url
 from careloop.billing.models import (
     AfterFinalFailure,
@@ -18,9 +20,13 @@ from careloop.billing.models import (
 )
 from careloop.billing.services.notices import clinic_name, notice_send
 from careloop.core import clock
-from careloop.memberships.models import CancellationReason, MembershipStatus
+from careloop.memberships.models import CancellationReason, Membership, MembershipStatus
 from careloop.memberships.selectors.memberships import money
-from careloop.memberships.services.lifecycle import membership_cancel, membership_mark_past_due
+from careloop.memberships.services.lifecycle import (
+    membership_cancel,
+    membership_mark_past_due,
+    membership_recover,
+)
 
 
 def billing_settings() -> BillingSettings:
@@ -85,6 +91,27 @@ def invoice_payment_failed(*, invoice: Invoice, attempt: PaymentAttempt) -> None
                 code="payment-failed", defaults={"label": "Payment failed"}
             )
             membership_cancel(actor=None, membership=membership, reason=reason)
+
+
+def membership_overdue(membership: Membership) -> bool:
+    """Whether the membership still owes an invoice whose charge failed, or one staff stopped
+    collecting (uncollectible): either keeps it past due."""
+    return (
+        Invoice.objects.filter(membership=membership)
+        .filter(
+            Q(status=InvoiceStatus.OPEN, failed_attempts__gt=0)
+            | Q(status=InvoiceStatus.UNCOLLECTIBLE)
+        )
+        .exists()
+    )
+
+
+def membership_recover_when_settled(*, membership: Membership) -> None:
+    """A past-due membership is active again once nothing of it is overdue (an invoice was
+    voided or waived). Runs inside the caller's transaction."""
+    membership.refresh_from_db()
+    if membership.status == MembershipStatus.PAST_DUE and not membership_overdue(membership):
+        membership_recover(actor=None, membership=membership)
 
 
 def invoices_due_for_retry(on: date | None = None) -> list[int]:

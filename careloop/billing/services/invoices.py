@@ -28,6 +28,7 @@ from careloop.billing.models import (
     LineKind,
 )
 from careloop.billing.selectors.balances import available_credit
+from careloop.billing.services.dunning import membership_recover_when_settled
 from careloop.billing.services.journal import Posting, journal_post
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
@@ -196,8 +197,9 @@ def _reason(reason: str) -> str:
 
 def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
     """Cancel an invoice that was issued in error or is waived; credit used on it returns to
-    the payer. A paid invoice cannot be voided: refund it; nor one whose card payment is
-    still waiting for the gateway's answer."""
+    the payer, and a membership it kept past due is active again when nothing else of it is
+    overdue. A paid invoice cannot be voided: refund it; nor one whose card payment is still
+    waiting for the gateway's answer."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
@@ -235,6 +237,8 @@ def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoic
         locked.next_retry_on = None
         locked.save()
         _audit(locked, actor, "invoice.void", {"number": locked.number})
+        if locked.membership is not None:
+            membership_recover_when_settled(membership=locked.membership)
     invoice.refresh_from_db()
     return invoice
 

@@ -29,6 +29,7 @@ from careloop.billing.selectors.overview import failed_payments
 from careloop.billing.services.collection import collect_after_new_card
 from careloop.billing.services.dunning import invoices_retry_due
 from careloop.billing.services.follow_up import invoice_collect_now, invoice_send_reminder
+from careloop.billing.services.invoices import invoice_void
 from careloop.billing.services.reminders import invoice_remind
 from careloop.billing.services.runs import billing_run
 from careloop.billing.services.settings import billing_settings_update
@@ -356,6 +357,36 @@ def test_a_reminder_through_the_api_service_is_refused_the_second_time_that_day(
     assert refused.value.code == "reminder_already_sent"
     [message] = messages("payment_reminder")
     assert f"$100.00 is due to {CLINIC} on invoice {renewal.number}" in message.body
+
+
+def test_waiving_the_failed_invoice_stops_the_retries_and_the_membership_is_active(billing, dana):
+    renewal = fail_renewal(dana)
+
+    invoice_void(actor=billing, invoice=renewal, reason="Waived: hardship")
+
+    renewal.refresh_from_db()
+    dana.refresh_from_db()
+    assert (renewal.status, renewal.next_retry_on) == (InvoiceStatus.VOID, None)
+    assert dana.status == MembershipStatus.ACTIVE
+    assert failed_payments() == []
+    assert account_balance(account_of(dana.payer_patient)).owed == 0
+    every_job_twice(date(2027, 3, 2), date(2027, 3, 9))
+    assert len(attempts(renewal)) == 1
+
+
+def test_voiding_one_of_two_failed_invoices_keeps_the_membership_past_due(billing, dana):
+    march = fail_renewal(dana)
+    run_on(date(2027, 4, 1))
+    april = renewal_of(dana, date(2027, 4, 1))
+    assert april.failed_attempts == 1
+
+    invoice_void(actor=billing, invoice=march, reason="Waived: hardship")
+    dana.refresh_from_db()
+    after_march = dana.status
+    invoice_void(actor=billing, invoice=april, reason="Waived: hardship")
+    dana.refresh_from_db()
+
+    assert (after_march, dana.status) == (MembershipStatus.PAST_DUE, MembershipStatus.ACTIVE)
 
 
 def test_cancelling_the_membership_from_the_queue_ends_it_at_once(billing, dana):
