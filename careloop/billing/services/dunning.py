@@ -68,29 +68,57 @@ def invoice_payment_failed(*, invoice: Invoice, attempt: PaymentAttempt) -> None
             ),
         )
         return
-    cancel = policy.after_final_failure == AfterFinalFailure.CANCEL and membership is not None
+    invoice_dunning_end(invoice=invoice, after_failures=True)
+
+
+def invoice_dunning_end(*, invoice: Invoice, after_failures: bool) -> None:
+    """Collection of the invoice stops (its last retry failed, or staff marked it
+    uncollectible): apply the clinic's policy to its membership and tell the payer, once.
+
+    The policy cancels the membership now or keeps it past due (an active one becomes past
+    due). One notice per invoice, so marking uncollectible after the last failure sends no
+    second one. Runs inside the caller's transaction.
+    """
+    membership = invoice.membership
+    if membership is not None:
+        membership.refresh_from_db()
+    in_force = membership is not None and membership.status in (
+        MembershipStatus.ACTIVE,
+        MembershipStatus.PAST_DUE,
+    )
+    cancel = in_force and billing_settings().after_final_failure == AfterFinalFailure.CANCEL
+    if not in_force:
+        outcome = ""
+    elif cancel:
+        outcome = "Your membership has been cancelled. "
+    else:
+        outcome = "Your membership stays past due until it is paid. "
+    clinic = clinic_name()
+    amount = money(invoice.amount_due, invoice.currency)
+    lead = (
+        f"We could not take your payment of {amount} to {clinic} after several tries."
+        if after_failures
+        else f"We have stopped trying to take your payment of {amount} to {clinic}."
+    )
     notice_send(
         account=invoice.account,
         kind="payment_final_failure",
         key=f"payment_final_failure:{invoice.pk}",
         subject=f"{clinic}: final notice about your payment",
         body=(
-            f"We could not take your payment of {amount} to {clinic} after several tries. "
-            + (
-                "Your membership has been cancelled. "
-                if cancel
-                else "Your membership stays past due until it is paid. "
-            )
-            + f"To pay with another card, open this secure link: {link}"
+            f"{lead} {outcome}To pay with another card, open this secure link: "
+            f"{card_update_url(invoice.account_id)}"
         ),
     )
-    if cancel and membership is not None:
-        membership.refresh_from_db()
-        if membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE):
-            reason, _ = CancellationReason.objects.get_or_create(
-                code="payment-failed", defaults={"label": "Payment failed"}
-            )
-            membership_cancel(actor=None, membership=membership, reason=reason)
+    if membership is None or not in_force:
+        return
+    if cancel:
+        reason, _ = CancellationReason.objects.get_or_create(
+            code="payment-failed", defaults={"label": "Payment failed"}
+        )
+        membership_cancel(actor=None, membership=membership, reason=reason)
+    elif membership.status == MembershipStatus.ACTIVE:
+        membership_mark_past_due(actor=None, membership=membership)
 
 
 def membership_overdue(membership: Membership) -> bool:

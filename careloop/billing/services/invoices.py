@@ -28,7 +28,10 @@ from careloop.billing.models import (
     LineKind,
 )
 from careloop.billing.selectors.balances import available_credit
-from careloop.billing.services.dunning import membership_recover_when_settled
+from careloop.billing.services.dunning import (
+    invoice_dunning_end,
+    membership_recover_when_settled,
+)
 from careloop.billing.services.journal import Posting, journal_post
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
@@ -245,7 +248,8 @@ def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoic
 
 def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
     """Stop collecting: the invoice stays owed (it can still be paid or voided) but no retry
-    runs. The amount stays on the payer's balance."""
+    runs, and the clinic's policy after the last failure applies to its membership (cancel,
+    or stay past due), with notice. The amount stays on the payer's balance."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
@@ -258,6 +262,7 @@ def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: 
         locked.next_retry_on = None
         locked.save()
         _audit(locked, actor, "invoice.uncollectible", {"number": locked.number})
+        invoice_dunning_end(invoice=locked, after_failures=False)
     invoice.refresh_from_db()
     return invoice
 

@@ -26,10 +26,11 @@ from careloop.billing.models import (
 )
 from careloop.billing.selectors.balances import account_balance
 from careloop.billing.selectors.overview import failed_payments
+from careloop.billing.services.accounts import payment_method_remove
 from careloop.billing.services.collection import collect_after_new_card
 from careloop.billing.services.dunning import invoices_retry_due
 from careloop.billing.services.follow_up import invoice_collect_now, invoice_send_reminder
-from careloop.billing.services.invoices import invoice_void
+from careloop.billing.services.invoices import invoice_mark_uncollectible, invoice_void
 from careloop.billing.services.reminders import invoice_remind
 from careloop.billing.services.runs import billing_run
 from careloop.billing.services.settings import billing_settings_update
@@ -59,6 +60,14 @@ pytestmark = pytest.mark.django_db
 START = date(2027, 2, 1)
 FAILED_ON = date(2027, 3, 1)
 CLINIC = "Riverbend Clinic"
+POLICIES = [
+    (AfterFinalFailure.CANCEL, MembershipStatus.CANCELLED, "Your membership has been cancelled."),
+    (
+        AfterFinalFailure.STAY_PAST_DUE,
+        MembershipStatus.PAST_DUE,
+        "Your membership stays past due until it is paid.",
+    ),
+]
 LINK = re.compile(r"https?://\S+/pay/card/(?P<token>[^/\s]+)/")
 
 
@@ -240,21 +249,7 @@ def test_a_new_card_is_charged_at_once_and_the_membership_is_active_again(dana):
     assert len(attempts(renewal)) == 2
 
 
-@pytest.mark.parametrize(
-    ("policy", "status", "says"),
-    [
-        (
-            AfterFinalFailure.CANCEL,
-            MembershipStatus.CANCELLED,
-            "Your membership has been cancelled.",
-        ),
-        (
-            AfterFinalFailure.STAY_PAST_DUE,
-            MembershipStatus.PAST_DUE,
-            "Your membership stays past due until it is paid.",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("policy", "status", "says"), POLICIES)
 def test_after_the_last_failure_the_clinics_policy_applies_with_one_notice(
     admin, dana, policy, status, says
 ):
@@ -387,6 +382,60 @@ def test_voiding_one_of_two_failed_invoices_keeps_the_membership_past_due(billin
     dana.refresh_from_db()
 
     assert (after_march, dana.status) == (MembershipStatus.PAST_DUE, MembershipStatus.ACTIVE)
+
+
+@pytest.mark.parametrize(("policy", "status", "says"), POLICIES)
+def test_marking_the_failed_invoice_uncollectible_ends_the_retries_and_applies_the_policy(
+    admin, billing, dana, policy, status, says
+):
+    set_policy(admin, after_final_failure=policy)
+    renewal = fail_renewal(dana)
+
+    invoice_mark_uncollectible(actor=billing, invoice=renewal, reason="The payer cannot pay")
+    every_job_twice(date(2027, 3, 2), date(2027, 3, 10))
+
+    renewal.refresh_from_db()
+    dana.refresh_from_db()
+    assert (renewal.status, renewal.next_retry_on) == (InvoiceStatus.UNCOLLECTIBLE, None)
+    assert len(attempts(renewal)) == 1
+    assert dana.status == status
+    [final] = messages("payment_final_failure")
+    assert says in final.body
+    assert account_from_token(card_link(final.body)["token"]) == renewal.account_id
+    assert failed_payments() == []
+
+
+def test_marking_uncollectible_after_the_last_failure_tells_the_payer_nothing_more(billing, dana):
+    renewal = fail_renewal(dana)
+    every_job_twice(date(2027, 3, 2), date(2027, 3, 8))
+
+    invoice_mark_uncollectible(actor=billing, invoice=renewal, reason="The payer cannot pay")
+
+    dana.refresh_from_db()
+    assert dana.status == MembershipStatus.PAST_DUE
+    assert len(messages("payment_final_failure")) == 1
+
+
+def test_marking_uncollectible_an_invoice_never_charged_makes_the_membership_past_due(
+    billing, dana
+):
+    for card in account_of(dana.payer_patient).payment_methods.all():
+        payment_method_remove(actor=None, method=card)
+    run_on(FAILED_ON)
+    renewal = renewal_of(dana)
+    dana.refresh_from_db()
+    assert (renewal.status, renewal.failed_attempts, dana.status) == (
+        InvoiceStatus.OPEN,
+        0,
+        MembershipStatus.ACTIVE,
+    )
+
+    invoice_mark_uncollectible(actor=billing, invoice=renewal, reason="The payer cannot pay")
+
+    dana.refresh_from_db()
+    assert dana.status == MembershipStatus.PAST_DUE
+    [final] = messages("payment_final_failure")
+    assert "Your membership stays past due until it is paid." in final.body
 
 
 def test_cancelling_the_membership_from_the_queue_ends_it_at_once(billing, dana):
