@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from careloop.billing.gateways.sandbox import SandboxGateway
 from careloop.billing.links import account_from_token
 from careloop.billing.models import (
     AfterFinalFailure,
@@ -27,7 +28,7 @@ from careloop.billing.models import (
 from careloop.billing.selectors.balances import account_balance
 from careloop.billing.selectors.overview import failed_payments
 from careloop.billing.services.accounts import payment_method_remove
-from careloop.billing.services.collection import collect_after_new_card
+from careloop.billing.services.collection import collect_after_new_card, payment_attempts_settle
 from careloop.billing.services.dunning import invoices_retry_due
 from careloop.billing.services.follow_up import invoice_collect_now, invoice_send_reminder
 from careloop.billing.services.invoices import invoice_mark_uncollectible, invoice_void
@@ -504,3 +505,54 @@ def test_a_run_after_missed_days_retries_once_and_bills_the_missed_period(dana):
     assert (april.failed_attempts, april.next_retry_on) == (1, date(2027, 4, 4))
     every_job_twice(date(2027, 4, 4), date(2027, 4, 4))
     assert [len(attempts(march)), len(attempts(april))] == [3, 2]
+
+
+def _unreachable(*args, **kwargs):
+    raise ConnectionError("The connection to the gateway dropped before the charge was sent.")
+
+
+def test_a_first_charge_that_never_reached_the_gateway_is_charged_again_the_same_day(
+    dana, monkeypatch
+):
+    with monkeypatch.context() as gateway_down:
+        gateway_down.setattr(SandboxGateway, "charge", _unreachable)
+        with pytest.raises(ConnectionError):
+            run_on(FAILED_ON)
+    renewal = renewal_of(dana)
+    clock.advance(timedelta(minutes=10))
+
+    assert payment_attempts_settle() == 1
+    renewal.refresh_from_db()
+    assert renewal.failed_attempts == 0
+    invoices_retry_due()
+
+    assert attempts(renewal) == [
+        (FAILED_ON, AttemptTrigger.RUN, AttemptStatus.FAILED, 10_000),
+        (FAILED_ON, AttemptTrigger.RETRY, AttemptStatus.DECLINED, 10_000),
+    ]
+    assert renewal.attempts.order_by("id")[0].failure_code == "not_sent"
+    renewal.refresh_from_db()
+    assert (renewal.failed_attempts, renewal.next_retry_on) == (1, date(2027, 3, 2))
+
+
+def test_a_retry_that_never_reached_the_gateway_is_tried_again_not_left_stuck(dana, monkeypatch):
+    renewal = fail_renewal(dana)
+    freeze_on(date(2027, 3, 2))
+    with monkeypatch.context() as gateway_down:
+        gateway_down.setattr(SandboxGateway, "charge", _unreachable)
+        with pytest.raises(ConnectionError):
+            invoices_retry_due()
+    clock.advance(timedelta(minutes=10))
+
+    payment_attempts_settle()
+    invoices_retry_due()
+
+    assert [(day, status) for day, _, status, _ in attempts(renewal)] == [
+        (date(2027, 3, 1), AttemptStatus.DECLINED),
+        (date(2027, 3, 2), AttemptStatus.FAILED),
+        (date(2027, 3, 2), AttemptStatus.DECLINED),
+    ]
+    renewal.refresh_from_db()
+    assert (renewal.failed_attempts, renewal.next_retry_on) == (2, date(2027, 3, 3))
+    every_job_twice(date(2027, 3, 3), date(2027, 3, 8))
+    assert [day for day, *_ in attempts(renewal)][-2:] == [date(2027, 3, 3), date(2027, 3, 8)]
