@@ -7,6 +7,7 @@ retries one, two and seven days after the first failure).
 
 from datetime import date, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 
 from careloop.billing.links import card_update_url
@@ -18,6 +19,7 @@ from careloop.billing.models import (
     InvoiceStatus,
     PaymentAttempt,
 )
+from careloop.billing.services.invoices import invoice_apply_credit
 from careloop.billing.services.notices import clinic_name, notice_send
 from careloop.core import clock
 from careloop.memberships.models import CancellationReason, Membership, MembershipStatus
@@ -117,6 +119,8 @@ def invoice_dunning_end(*, invoice: Invoice, after_failures: bool) -> None:
             code="payment-failed", defaults={"label": "Payment failed"}
         )
         membership_cancel(actor=None, membership=membership, reason=reason)
+        # Cancelling credits the unused days of the period this invoice charged.
+        invoice_apply_credit(invoice=invoice)
     elif membership.status == MembershipStatus.ACTIVE:
         membership_mark_past_due(actor=None, membership=membership)
 
@@ -142,6 +146,15 @@ def membership_recover_when_settled(*, membership: Membership) -> None:
         membership_recover(actor=None, membership=membership)
 
 
+def invoice_use_credit_first(*, invoice: Invoice) -> None:
+    """Before a card is charged again, the payer's credit pays what it can (a cancellation
+    may have credited the very days the invoice charged); a past-due membership whose
+    invoice it pays in full is active again."""
+    invoice_apply_credit(invoice=invoice)
+    if invoice.status == InvoiceStatus.PAID and invoice.membership is not None:
+        membership_recover_when_settled(membership=invoice.membership)
+
+
 def invoices_due_for_retry(on: date | None = None) -> list[int]:
     day = clock.today() if on is None else on
     return list(
@@ -160,6 +173,8 @@ def invoices_retry_due(*, on: date | None = None) -> int:
     retried = 0
     for invoice_id in invoices_due_for_retry(on):
         invoice = Invoice.objects.get(pk=invoice_id)
+        with transaction.atomic():
+            invoice_use_credit_first(invoice=invoice)
         if invoice_collect(invoice=invoice, trigger=AttemptTrigger.RETRY) is not None:
             retried += 1
     return retried

@@ -28,10 +28,6 @@ from careloop.billing.models import (
     LineKind,
 )
 from careloop.billing.selectors.balances import available_credit
-from careloop.billing.services.dunning import (
-    invoice_dunning_end,
-    membership_recover_when_settled,
-)
 from careloop.billing.services.journal import Posting, journal_post
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
@@ -241,6 +237,8 @@ def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoic
         locked.save()
         _audit(locked, actor, "invoice.void", {"number": locked.number})
         if locked.membership is not None:
+            from careloop.billing.services.dunning import membership_recover_when_settled
+
             membership_recover_when_settled(membership=locked.membership)
     invoice.refresh_from_db()
     return invoice
@@ -262,6 +260,9 @@ def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: 
         locked.next_retry_on = None
         locked.save()
         _audit(locked, actor, "invoice.uncollectible", {"number": locked.number})
+        # Imported here: dunning uses invoice_apply_credit from this module.
+        from careloop.billing.services.dunning import invoice_dunning_end
+
         invoice_dunning_end(invoice=locked, after_failures=False)
     invoice.refresh_from_db()
     return invoice

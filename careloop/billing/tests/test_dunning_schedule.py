@@ -44,12 +44,15 @@ from careloop.billing.tests.builders import (
 from careloop.core import clock
 from careloop.core.errors import Conflict
 from careloop.core.models import ClinicSettings
-from careloop.memberships.models import Membership, MembershipStatus
+from careloop.memberships.models import MemberRole, Membership, MembershipStatus
+from careloop.memberships.periods import Interval
+from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
 from careloop.memberships.services.lifecycle import membership_cancel
 from careloop.memberships.tests.lifecycle_builders import (
     enroll,
     freeze_on,
     give_visits,
+    make_household,
     make_plan,
     make_reason,
 )
@@ -439,15 +442,100 @@ def test_marking_uncollectible_an_invoice_never_charged_makes_the_membership_pas
     assert "Your membership stays past due until it is paid." in final.body
 
 
-def test_cancelling_the_membership_from_the_queue_ends_it_at_once(billing, dana):
-    fail_renewal(dana)
+def test_cancelling_the_membership_from_the_queue_leaves_only_the_day_it_covered_to_collect(
+    billing, dana
+):
+    renewal = fail_renewal(dana)
     freeze_on(date(2027, 3, 2))
 
     with committed():
         membership_cancel(actor=billing, membership=dana, reason=make_reason())
+    run_on(date(2027, 3, 2))
 
     dana.refresh_from_db()
     assert (dana.status, dana.cancelled_on) == (MembershipStatus.CANCELLED, date(2027, 3, 2))
+    # 30 of March's 31 days unused: 9677 credited, so the retry asks for March 1 only.
+    assert attempts(renewal)[-1] == (
+        date(2027, 3, 2),
+        AttemptTrigger.RETRY,
+        AttemptStatus.DECLINED,
+        323,
+    )
+    renewal.refresh_from_db()
+    assert (renewal.credit_applied, renewal.amount_due) == (9_677, 323)
+    balance = account_balance(account_of(dana.payer_patient))
+    assert (balance.owed, balance.credit) == (323, 0)
+
+
+def test_cancelled_after_the_last_failure_the_invoice_owes_only_the_days_covered(admin, dana):
+    set_policy(admin, after_final_failure=AfterFinalFailure.CANCEL)
+    renewal = fail_renewal(dana)
+
+    every_job_twice(date(2027, 3, 2), date(2027, 3, 8))
+
+    dana.refresh_from_db()
+    assert (dana.status, dana.cancelled_on) == (MembershipStatus.CANCELLED, date(2027, 3, 8))
+    # 24 of March's 31 days unused: 7742 credited; March 1 to 7 are still owed.
+    renewal.refresh_from_db()
+    assert (renewal.status, renewal.credit_applied, renewal.amount_due) == (
+        InvoiceStatus.OPEN,
+        7_742,
+        2_258,
+    )
+    balance = account_balance(account_of(dana.payer_patient))
+    assert (balance.owed, balance.credit) == (2_258, 0)
+
+
+def test_retry_now_after_a_cancellation_charges_only_what_the_credit_leaves(billing, dana):
+    renewal = fail_renewal(dana)
+    freeze_on(date(2027, 3, 2))
+    with committed():
+        membership_cancel(actor=billing, membership=dana, reason=make_reason())
+
+    attempt = invoice_collect_now(actor=billing, invoice=renewal)
+
+    assert (attempt.trigger, attempt.amount) == (AttemptTrigger.STAFF, 323)
+
+
+def test_credit_from_a_cancelled_membership_pays_the_other_failed_renewal(admin, billing, dana):
+    """Dana also pays Concierge (300.00 a month) for her son Sam from February 1; both March
+    renewals fail. Cancelling Sam's on March 2 credits 30 of 31 days, 290.32: the retries
+    that day take Dana's 100.00 from it, then 190.32 of Sam's 300.00, leaving 109.68."""
+    freeze_on(START)
+    concierge = make_plan(code="concierge", rank=2, name="Concierge", monthly=30_000)
+    sam = make_patient(given="Sam", family="Reyes", date_of_birth=date(2012, 6, 1))
+    make_household(dana.payer_patient, sam)
+    with_card(dana.payer_patient)
+    with committed():
+        sams = membership_enroll(
+            actor=admin,
+            plan=concierge,
+            interval=Interval.MONTHLY,
+            payer_patient=dana.payer_patient,
+            members=[MemberSpec(patient=sam, role=MemberRole.PRIMARY)],
+            start_date=START,
+            payment_method_on_file=True,
+        )
+    with_card(dana.payer_patient, DECLINING_CARD)
+    dana_march = fail_renewal(dana)
+    sam_march = renewal_of(sams)
+    freeze_on(date(2027, 3, 2))
+    with committed():
+        membership_cancel(actor=billing, membership=sams, reason=make_reason())
+
+    run_on(date(2027, 3, 2))
+
+    dana_march.refresh_from_db()
+    sam_march.refresh_from_db()
+    dana.refresh_from_db()
+    assert (dana_march.status, dana_march.credit_applied, dana.status) == (
+        InvoiceStatus.PAID,
+        10_000,
+        MembershipStatus.ACTIVE,
+    )
+    assert len(attempts(dana_march)) == 1
+    assert (sam_march.credit_applied, sam_march.amount_due) == (19_032, 10_968)
+    assert attempts(sam_march)[-1][3] == 10_968
 
 
 @pytest.fixture
