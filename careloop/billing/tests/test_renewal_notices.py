@@ -19,6 +19,7 @@ from careloop.billing.models import (
     OverageBilling,
 )
 from careloop.billing.selectors.overview import memberships_at_risk, upcoming_renewals
+from careloop.billing.services.renewals import renewal_notices_send
 from careloop.billing.services.runs import billing_run
 from careloop.billing.services.settings import billing_settings_update
 from careloop.billing.tests.builders import DECLINING_CARD, committed, with_card
@@ -164,6 +165,24 @@ def test_a_plan_that_does_not_renew_is_announced_as_ending_and_ends(admin, essen
     ann.refresh_from_db()
     assert (ann.status, ann.cancelled_on) == (MembershipStatus.CANCELLED, RENEWS_ON)
     assert not Invoice.objects.filter(membership=ann, kind=InvoiceKind.RENEWAL).exists()
+
+
+def test_a_notice_is_not_kept_when_its_message_could_not_be_written(ann, monkeypatch):
+    freeze_on(date(2027, 12, 16))
+
+    def outbox_down(**message):
+        raise ConnectionError("The outbox could not be written.")
+
+    with monkeypatch.context() as broken:
+        broken.setattr("careloop.billing.services.notices.notification_enqueue", outbox_down)
+        with pytest.raises(ConnectionError):
+            renewal_notices_send(as_of=date(2027, 12, 16))
+    assert not Notice.objects.exists()
+
+    renewal_notices_send(as_of=date(2027, 12, 16))
+
+    assert notified_on() == [date(2027, 12, 16)]
+    assert len(renewal_messages()) == 1
 
 
 def test_staff_see_the_annual_renewals_of_the_next_30_days(admin, essentials, ann):
