@@ -197,7 +197,9 @@ def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> 
 
     Only attempts older than `older_than` (longer than any gateway call takes) are asked
     about, so an attempt still in flight is never mistaken for one that never left. An
-    attempt the gateway never received is closed as failed without counting as a decline.
+    attempt the gateway never received is closed as failed without counting as a decline,
+    and its invoice is due for a retry at once: starting the attempt cleared its retry day,
+    and neither the run nor the retry schedule would otherwise charge it again.
     """
     settled = 0
     cutoff = clock.now() - older_than
@@ -209,12 +211,19 @@ def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> 
             customer=attempt.account.gateway_customer, idempotency_key=attempt.idempotency_key
         )
         if result is None:
-            PaymentAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.PENDING).update(
-                status=AttemptStatus.FAILED,
-                failure_code="not_sent",
-                failure_message="The charge never reached the gateway; nothing was taken.",
-                settled_at=clock.now(),
-            )
+            with transaction.atomic():
+                closed = PaymentAttempt.objects.filter(
+                    pk=attempt.pk, status=AttemptStatus.PENDING
+                ).update(
+                    status=AttemptStatus.FAILED,
+                    failure_code="not_sent",
+                    failure_message="The charge never reached the gateway; nothing was taken.",
+                    settled_at=clock.now(),
+                )
+                if closed:
+                    Invoice.objects.filter(
+                        pk=attempt.invoice_id, status=InvoiceStatus.OPEN, next_retry_on=None
+                    ).update(next_retry_on=clock.today())
         elif result.status != ChargeStatus.UNKNOWN:
             attempt_record_outcome(attempt=attempt, result=result)
         else:

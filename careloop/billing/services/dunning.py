@@ -7,6 +7,9 @@ retries one, two and seven days after the first failure).
 
 from datetime import date, timedelta
 
+from django.db import transaction
+from django.db.models import Q
+
 from careloop.billing.links import card_update_url
 from careloop.billing.models import (
     AfterFinalFailure,
@@ -16,11 +19,16 @@ from careloop.billing.models import (
     InvoiceStatus,
     PaymentAttempt,
 )
+from careloop.billing.services.invoices import invoice_apply_credit
 from careloop.billing.services.notices import clinic_name, notice_send
 from careloop.core import clock
-from careloop.memberships.models import CancellationReason, MembershipStatus
+from careloop.memberships.models import CancellationReason, Membership, MembershipStatus
 from careloop.memberships.selectors.memberships import money
-from careloop.memberships.services.lifecycle import membership_cancel, membership_mark_past_due
+from careloop.memberships.services.lifecycle import (
+    membership_cancel,
+    membership_mark_past_due,
+    membership_recover,
+)
 
 
 def billing_settings() -> BillingSettings:
@@ -62,29 +70,89 @@ def invoice_payment_failed(*, invoice: Invoice, attempt: PaymentAttempt) -> None
             ),
         )
         return
-    cancel = policy.after_final_failure == AfterFinalFailure.CANCEL and membership is not None
+    invoice_dunning_end(invoice=invoice, after_failures=True)
+
+
+def invoice_dunning_end(*, invoice: Invoice, after_failures: bool) -> None:
+    """Collection of the invoice stops (its last retry failed, or staff marked it
+    uncollectible): apply the clinic's policy to its membership and tell the payer, once.
+
+    The policy cancels the membership now or keeps it past due (an active one becomes past
+    due). One notice per invoice, so marking uncollectible after the last failure sends no
+    second one. Runs inside the caller's transaction.
+    """
+    membership = invoice.membership
+    if membership is not None:
+        membership.refresh_from_db()
+    in_force = membership is not None and membership.status in (
+        MembershipStatus.ACTIVE,
+        MembershipStatus.PAST_DUE,
+    )
+    cancel = in_force and billing_settings().after_final_failure == AfterFinalFailure.CANCEL
+    if not in_force:
+        outcome = ""
+    elif cancel:
+        outcome = "Your membership has been cancelled. "
+    else:
+        outcome = "Your membership stays past due until it is paid. "
+    clinic = clinic_name()
+    amount = money(invoice.amount_due, invoice.currency)
+    lead = (
+        f"We could not take your payment of {amount} to {clinic} after several tries."
+        if after_failures
+        else f"We have stopped trying to take your payment of {amount} to {clinic}."
+    )
     notice_send(
         account=invoice.account,
         kind="payment_final_failure",
         key=f"payment_final_failure:{invoice.pk}",
         subject=f"{clinic}: final notice about your payment",
         body=(
-            f"We could not take your payment of {amount} to {clinic} after several tries. "
-            + (
-                "Your membership has been cancelled. "
-                if cancel
-                else "Your membership stays past due until it is paid. "
-            )
-            + f"To pay with another card, open this secure link: {link}"
+            f"{lead} {outcome}To pay with another card, open this secure link: "
+            f"{card_update_url(invoice.account_id)}"
         ),
     )
-    if cancel and membership is not None:
-        membership.refresh_from_db()
-        if membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE):
-            reason, _ = CancellationReason.objects.get_or_create(
-                code="payment-failed", defaults={"label": "Payment failed"}
-            )
-            membership_cancel(actor=None, membership=membership, reason=reason)
+    if membership is None or not in_force:
+        return
+    if cancel:
+        reason, _ = CancellationReason.objects.get_or_create(
+            code="payment-failed", defaults={"label": "Payment failed"}
+        )
+        membership_cancel(actor=None, membership=membership, reason=reason)
+        # Cancelling credits the unused days of the period this invoice charged.
+        invoice_apply_credit(invoice=invoice)
+    elif membership.status == MembershipStatus.ACTIVE:
+        membership_mark_past_due(actor=None, membership=membership)
+
+
+def membership_overdue(membership: Membership) -> bool:
+    """Whether the membership still owes an invoice whose charge failed, or one staff stopped
+    collecting (uncollectible): either keeps it past due."""
+    return (
+        Invoice.objects.filter(membership=membership)
+        .filter(
+            Q(status=InvoiceStatus.OPEN, failed_attempts__gt=0)
+            | Q(status=InvoiceStatus.UNCOLLECTIBLE)
+        )
+        .exists()
+    )
+
+
+def membership_recover_when_settled(*, membership: Membership) -> None:
+    """A past-due membership is active again once nothing of it is overdue (an invoice was
+    voided or waived). Runs inside the caller's transaction."""
+    membership.refresh_from_db()
+    if membership.status == MembershipStatus.PAST_DUE and not membership_overdue(membership):
+        membership_recover(actor=None, membership=membership)
+
+
+def invoice_use_credit_first(*, invoice: Invoice) -> None:
+    """Before a card is charged again, the payer's credit pays what it can (a cancellation
+    may have credited the very days the invoice charged); a past-due membership whose
+    invoice it pays in full is active again."""
+    invoice_apply_credit(invoice=invoice)
+    if invoice.status == InvoiceStatus.PAID and invoice.membership is not None:
+        membership_recover_when_settled(membership=invoice.membership)
 
 
 def invoices_due_for_retry(on: date | None = None) -> list[int]:
@@ -105,6 +173,8 @@ def invoices_retry_due(*, on: date | None = None) -> int:
     retried = 0
     for invoice_id in invoices_due_for_retry(on):
         invoice = Invoice.objects.get(pk=invoice_id)
+        with transaction.atomic():
+            invoice_use_credit_first(invoice=invoice)
         if invoice_collect(invoice=invoice, trigger=AttemptTrigger.RETRY) is not None:
             retried += 1
     return retried

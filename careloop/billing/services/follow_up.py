@@ -20,6 +20,7 @@ from careloop.billing.models import (
 )
 from careloop.billing.services.accounts import default_payment_method
 from careloop.billing.services.collection import invoice_collect
+from careloop.billing.services.dunning import invoice_use_credit_first
 from careloop.billing.services.notices import clinic_name, notice_send, payer_contact
 from careloop.core import clock
 from careloop.core.errors import Conflict
@@ -35,10 +36,12 @@ def _refuse_unless_owed(invoice: Invoice) -> None:
 
 
 def invoice_collect_now(*, actor: User, invoice: Invoice) -> PaymentAttempt:
-    """Charge the payer's default card now for what the invoice still owes (staff's "retry
-    now"). Returns the attempt: succeeded, declined, failed, or pending when the gateway did
-    not answer (settled later, never charged again). Call it outside a transaction."""
-    invoice.refresh_from_db()
+    """Charge the payer's default card now for what the invoice still owes after the payer's
+    credit (staff's "retry now"). Returns the attempt: succeeded, declined, failed, or
+    pending when the gateway did not answer (settled later, never charged again). Call it
+    outside a transaction."""
+    with transaction.atomic():
+        invoice_use_credit_first(invoice=invoice)
     _refuse_unless_owed(invoice)
     if invoice.attempts.filter(status=AttemptStatus.PENDING).exists():
         raise PaymentInProgress(

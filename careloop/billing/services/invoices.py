@@ -196,8 +196,9 @@ def _reason(reason: str) -> str:
 
 def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
     """Cancel an invoice that was issued in error or is waived; credit used on it returns to
-    the payer. A paid invoice cannot be voided: refund it; nor one whose card payment is
-    still waiting for the gateway's answer."""
+    the payer, and a membership it kept past due is active again when nothing else of it is
+    overdue. A paid invoice cannot be voided: refund it; nor one whose card payment is still
+    waiting for the gateway's answer."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
@@ -235,13 +236,18 @@ def invoice_void(*, actor: User | None, invoice: Invoice, reason: str) -> Invoic
         locked.next_retry_on = None
         locked.save()
         _audit(locked, actor, "invoice.void", {"number": locked.number})
+        if locked.membership is not None:
+            from careloop.billing.services.dunning import membership_recover_when_settled
+
+            membership_recover_when_settled(membership=locked.membership)
     invoice.refresh_from_db()
     return invoice
 
 
 def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: str) -> Invoice:
     """Stop collecting: the invoice stays owed (it can still be paid or voided) but no retry
-    runs. The amount stays on the payer's balance."""
+    runs, and the clinic's policy after the last failure applies to its membership (cancel,
+    or stay past due), with notice. The amount stays on the payer's balance."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
@@ -254,6 +260,10 @@ def invoice_mark_uncollectible(*, actor: User | None, invoice: Invoice, reason: 
         locked.next_retry_on = None
         locked.save()
         _audit(locked, actor, "invoice.uncollectible", {"number": locked.number})
+        # Imported here: dunning uses invoice_apply_credit from this module.
+        from careloop.billing.services.dunning import invoice_dunning_end
+
+        invoice_dunning_end(invoice=locked, after_failures=False)
     invoice.refresh_from_db()
     return invoice
 

@@ -33,29 +33,34 @@ def payer_contact(account: BillingAccount) -> tuple[Channel, str] | None:
 def notice_send(
     *, account: BillingAccount, kind: str, key: str, subject: str, body: str
 ) -> Notice | None:
-    """Send one notice per key; None when it was sent before or the payer has no contact.
+    """Send one notice per key; None when it was sent before. A payer with no email address
+    or mobile phone gets the Notice row (the notice is due once) and no message.
 
-    Runs inside the caller's transaction: the notice leaves only if the change commits.
+    The Notice row and its outbox message commit together, in the caller's transaction when
+    there is one: a notice is never recorded as sent without its message (a rerun would then
+    send nothing), nor a message written twice for one key.
     """
     if Notice.objects.filter(key=key).exists():
         return None
-    try:
-        with transaction.atomic():
-            notice = Notice.objects.create(key=key, account=account, kind=kind, sent_at=clock.now())
-    except IntegrityError:
-        return None
-    contact = payer_contact(account)
-    if contact is None:
-        return notice
-    channel, recipient = contact
-    notification_enqueue(
-        channel=channel,
-        recipient=recipient,
-        subject=subject if channel == Channel.EMAIL else "",
-        body=body,
-        kind=f"billing.{kind}",
-        patient_id=account.patient_id,
-    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notice = Notice.objects.create(
+                    key=key, account=account, kind=kind, sent_at=clock.now()
+                )
+        except IntegrityError:
+            return None  # another process sent it meanwhile
+        contact = payer_contact(account)
+        if contact is not None:
+            channel, recipient = contact
+            notification_enqueue(
+                channel=channel,
+                recipient=recipient,
+                subject=subject if channel == Channel.EMAIL else "",
+                body=body,
+                kind=f"billing.{kind}",
+                patient_id=account.patient_id,
+            )
     return notice
 
 

@@ -4,11 +4,13 @@ import pytest
 from django.urls import reverse
 
 from careloop.billing.models import (
+    AfterFinalFailure,
     AttemptStatus,
     AttemptTrigger,
     InvoiceStatus,
     Notice,
 )
+from careloop.billing.services.dunning import billing_settings
 from careloop.billing.tests.builders import CARD
 from careloop.memberships.models import MembershipStatus
 from careloop.notifications.models import OutboxMessage
@@ -107,8 +109,9 @@ def test_waiving_without_a_reason_is_refused_beside_the_field_and_changes_nothin
 
 
 def test_marking_uncollectible_stops_retries_and_keeps_the_balance(failed, admin):
+    client = client_for(admin)
     post(
-        client_for(admin),
+        client,
         "billing_invoice_uncollectible",
         failed,
         {"uncollectible-reason": "Moved away, no answer"},
@@ -117,7 +120,25 @@ def test_marking_uncollectible_stops_retries_and_keeps_the_balance(failed, admin
     assert failed.status == InvoiceStatus.UNCOLLECTIBLE
     assert failed.next_retry_on is None
     assert failed.amount_due == 10_000
-    assert "No failed payments." in client_for(admin).get(OVERVIEW).content.decode()
+    body = client.get(OVERVIEW).content.decode()
+    assert "No failed payments." in body
+    assert "The membership stays past due until it is paid." in body
+
+
+def test_marking_uncollectible_cancels_the_membership_when_the_clinic_says_so(failed, admin):
+    policy = billing_settings()
+    policy.after_final_failure = AfterFinalFailure.CANCEL
+    policy.save()
+    client = client_for(admin)
+
+    post(client, "billing_invoice_uncollectible", failed, {"uncollectible-reason": "Gone"})
+
+    failed.membership.refresh_from_db()
+    assert failed.membership.status == MembershipStatus.CANCELLED
+    body = client.get(OVERVIEW).content.decode()
+    assert "The membership is cancelled, as the billing settings say." in body
+    [message] = OutboxMessage.objects.filter(kind="billing.payment_final_failure")
+    assert "Your membership has been cancelled." in message.body
 
 
 def test_front_desk_may_not_waive_and_nothing_changes(failed, front_desk):

@@ -43,6 +43,7 @@ from careloop.billing.services.refunds import refund_create
 from careloop.billing.services.reminders import invoice_remind
 from careloop.core import clock
 from careloop.core.errors import Conflict, ValidationFailed
+from careloop.memberships.models import MembershipStatus
 from careloop.web.decorators import staff_view
 from careloop.web.money import format_money
 from careloop.web.staff.billing.forms import (
@@ -241,6 +242,19 @@ def invoice_void_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return _back(request, invoice)
 
 
+def _membership_after_dunning(invoice: Invoice) -> str:
+    """What the clinic's policy after the last failure did to the invoice's membership."""
+    membership = invoice.membership
+    if membership is None:
+        return ""
+    membership.refresh_from_db()
+    if membership.status == MembershipStatus.CANCELLED:
+        return " The membership is cancelled, as the billing settings say."
+    if membership.status == MembershipStatus.PAST_DUE:
+        return " The membership stays past due until it is paid."
+    return ""
+
+
 @require_POST
 @staff_view(Capability.BILLING_MANAGE)
 def invoice_uncollectible_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
@@ -263,7 +277,7 @@ def invoice_uncollectible_view(request: HttpRequest, invoice_id: int) -> HttpRes
     messages.success(
         request,
         f"{invoice.number} is marked uncollectible: no more retries. It stays on the payer's "
-        "balance and can still be paid or voided.",
+        f"balance and can still be paid or voided.{_membership_after_dunning(invoice)}",
     )
     return _back(request, invoice)
 
