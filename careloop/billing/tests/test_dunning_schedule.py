@@ -32,7 +32,6 @@ from careloop.billing.services.collection import collect_after_new_card, payment
 from careloop.billing.services.dunning import invoices_retry_due
 from careloop.billing.services.follow_up import invoice_collect_now, invoice_send_reminder
 from careloop.billing.services.invoices import invoice_mark_uncollectible, invoice_void
-from careloop.billing.services.reminders import invoice_remind
 from careloop.billing.services.runs import billing_run
 from careloop.billing.services.settings import billing_settings_update
 from careloop.billing.tests.builders import (
@@ -274,7 +273,7 @@ def test_after_the_last_failure_the_clinics_policy_applies_with_one_notice(
 
 def test_the_payers_notices_carry_the_card_link_and_no_clinical_detail(admin, billing, dana):
     renewal = fail_renewal(dana)
-    invoice_remind(actor=billing, invoice=renewal)
+    invoice_send_reminder(actor=billing, invoice=renewal)
     every_job_twice(date(2027, 3, 2), date(2027, 3, 8))
 
     sent = list(OutboxMessage.objects.filter(kind__startswith="billing.").order_by("created_at"))
@@ -329,33 +328,20 @@ def test_retry_now_with_the_payers_new_card_pays_and_leaves_the_queue(billing, d
     assert failed_payments() == []
 
 
-def test_a_reminder_from_the_queue_goes_once_a_day(billing, dana):
+def test_a_reminder_goes_once_a_day_and_the_second_that_day_is_refused(billing, dana):
     renewal = fail_renewal(dana)
 
-    first = invoice_remind(actor=billing, invoice=renewal)
-    again = invoice_remind(actor=billing, invoice=renewal)
-    freeze_on(date(2027, 3, 2))
-    next_day = invoice_remind(actor=billing, invoice=renewal)
-
-    assert first is not None
-    assert again is None
-    assert next_day is not None
-    [monday, tuesday] = messages("payment_reminder")
-    assert f"{CLINIC}: $100.00 is due" in monday.body
-    assert account_from_token(card_link(tuesday.body)["token"]) == renewal.account_id
-
-
-def test_a_reminder_through_the_api_service_is_refused_the_second_time_that_day(billing, dana):
-    renewal = fail_renewal(dana)
-
-    notice = invoice_send_reminder(actor=billing, invoice=renewal)
+    first = invoice_send_reminder(actor=billing, invoice=renewal)
     with pytest.raises(Conflict) as refused:
         invoice_send_reminder(actor=billing, invoice=renewal)
+    freeze_on(date(2027, 3, 2))
+    next_day = invoice_send_reminder(actor=billing, invoice=renewal)
 
-    assert notice.kind == "payment_reminder"
+    assert (first.kind, next_day.kind) == ("payment_reminder", "payment_reminder")
     assert refused.value.code == "reminder_already_sent"
-    [message] = messages("payment_reminder")
-    assert f"$100.00 is due to {CLINIC} on invoice {renewal.number}" in message.body
+    [monday, tuesday] = messages("payment_reminder")
+    assert f"$100.00 is due to {CLINIC} on invoice {renewal.number}" in monday.body
+    assert account_from_token(card_link(tuesday.body)["token"]) == renewal.account_id
 
 
 def test_waiving_the_failed_invoice_stops_the_retries_and_the_membership_is_active(billing, dana):

@@ -20,8 +20,6 @@ from careloop.accounts.policy import Capability, has_capability
 from careloop.audit.services import audit_record
 from careloop.billing.access import access_invoice
 from careloop.billing.models import (
-    AttemptStatus,
-    AttemptTrigger,
     Invoice,
     InvoiceStatus,
     PaymentAttempt,
@@ -36,11 +34,10 @@ from careloop.billing.selectors.invoices import (
     payer_name,
     refundable,
 )
+from careloop.billing.services import follow_up
 from careloop.billing.services.accounts import default_payment_method
-from careloop.billing.services.collection import invoice_collect
 from careloop.billing.services.invoices import invoice_mark_uncollectible, invoice_void
 from careloop.billing.services.refunds import refund_create
-from careloop.billing.services.reminders import invoice_remind
 from careloop.core import clock
 from careloop.core.errors import Conflict, ValidationFailed
 from careloop.memberships.models import MembershipStatus
@@ -171,25 +168,15 @@ def _back(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     return redirect(safe_next(request, reverse("staff:billing_invoice_detail", args=[invoice.pk])))
 
 
-def _why_nothing_charged(invoice: Invoice) -> str:
-    invoice.refresh_from_db()
-    if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
-        return f"{invoice.number} is {invoice.get_status_display().lower()}; nothing to charge."
-    if invoice.amount_due <= 0:
-        return f"{invoice.number} owes nothing; nothing to charge."
-    if invoice.attempts.filter(status=AttemptStatus.PENDING).exists():
-        return "A payment of this invoice is already in progress; wait for its answer."
-    return "There is no card on file. Add one on the payer's chart, then retry."
-
-
 @require_POST
 @staff_view(Capability.BILLING_COLLECT)
 def invoice_collect_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
     user = acting_user(request)
     invoice = access_invoice(user, invoice_id, Capability.BILLING_COLLECT, action="invoice.collect")
-    attempt = invoice_collect(invoice=invoice, trigger=AttemptTrigger.STAFF, actor=user)
-    if attempt is None:
-        messages.error(request, _why_nothing_charged(invoice))
+    try:
+        attempt = follow_up.invoice_collect_now(actor=user, invoice=invoice)
+    except Conflict as error:
+        messages.error(request, str(error))
     else:
         level, text = attempt_message(attempt)
         messages.add_message(request, level, f"{invoice.number}: {text}")
@@ -202,18 +189,15 @@ def invoice_send_reminder(request: HttpRequest, invoice_id: int) -> HttpResponse
     user = acting_user(request)
     invoice = access_invoice(user, invoice_id, Capability.BILLING_COLLECT, action="invoice.remind")
     try:
-        notice = invoice_remind(actor=user, invoice=invoice)
-    except ValidationFailed as error:
-        messages.error(request, " ".join(item.message for item in error.errors))
+        follow_up.invoice_send_reminder(actor=user, invoice=invoice)
+    except Conflict as error:
+        messages.info(request, str(error))
     else:
-        if notice is None:
-            messages.info(request, f"A reminder about {invoice.number} was already sent today.")
-        else:
-            messages.success(
-                request,
-                f"Reminder about {invoice.number} sent to {payer_name(invoice.account)}, with a "
-                "secure link to update their card.",
-            )
+        messages.success(
+            request,
+            f"Reminder about {invoice.number} sent to {payer_name(invoice.account)}, with a "
+            "secure link to update their card.",
+        )
     return _back(request, invoice)
 
 
