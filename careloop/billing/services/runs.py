@@ -275,5 +275,11 @@ def billing_run(*, as_of: date | None = None, actor: User | None = None) -> Bill
     return billing_run_close(run=run)
 
 
+def memberships_still_due(run: BillingRun) -> int:
+    """Memberships due by the run's day that are not billed yet: ones the run could not bill,
+    or the batch of a worker that stopped after the others had finished."""
+    return MembershipBilling.objects.filter(next_bill_on__lte=run.as_of).count()
+
+
 def pending_attempts() -> int:
     return PaymentAttempt.objects.filter(status=AttemptStatus.PENDING).count()

@@ -89,6 +89,19 @@ def test_start_work_and_finish_share_one_run(members):
     assert BillingRun.objects.get().status == RunStatus.FINISHED
 
 
+def test_finish_says_what_is_still_due_when_no_worker_took_it(members):
+    run_id = billing("start", "--as-of", "2026-03-01").strip()
+
+    output = billing("finish", run_id)
+
+    assert "Memberships billed: 0" in output
+    assert output.splitlines()[-1] == (
+        "Still due: 2 memberships not billed; run billing again (a worker may have stopped) "
+        "or see the errors."
+    )
+    assert "Invoices issued: 2" in billing("run", "--as-of", "2026-03-01")
+
+
 def test_settle_says_how_many_charges_it_settled(members):
     assert billing("settle") == (
         "Settled 0 charges whose outcome was unknown; 0 still waiting for an answer.\n"
@@ -115,6 +128,7 @@ def test_a_run_with_errors_prints_its_summary_and_exits_with_status_1(members, m
         "the price version is missing"
     ) in out.getvalue()
     assert "Invoices issued: 1 for $100.00" in out.getvalue()
+    assert "Still due: 1 membership not billed; run billing again" in out.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from careloop.billing.services.runs import (
     billing_run_close,
     billing_run_prepare,
     billing_run_work,
+    memberships_still_due,
     pending_attempts,
 )
 from careloop.core import clock
@@ -54,6 +55,12 @@ def run_summary(run: BillingRun) -> list[str]:
         )
     else:
         lines.append("Errors: none")
+    still_due = memberships_still_due(run)
+    if still_due:
+        lines.append(
+            f"Still due: {_plural(still_due, 'membership')} not billed; run billing again "
+            "(a worker may have stopped) or see the errors."
+        )
     return lines
 
 
