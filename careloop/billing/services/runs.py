@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Max, OuterRef
 
 from careloop.accounts.models import User
 from careloop.billing.errors import BillingRunFinished
@@ -45,7 +45,7 @@ from careloop.billing.services.collection import (
     invoice_collect,
     payment_attempts_settle,
 )
-from careloop.billing.services.dunning import invoices_due_for_retry
+from careloop.billing.services.dunning import invoices_due_for_retry, invoices_retry_due
 from careloop.billing.services.membership_billing import membership_bill_period
 from careloop.billing.services.overage import overage_invoice_due
 from careloop.billing.services.renewals import renewal_notices_send
@@ -166,29 +166,30 @@ def billing_run_work(*, run: BillingRun) -> int:
             _count(run, memberships_seen=len(batch))
             _issued(run, issued)
         crash_point("billing.batch_committed")
-        _collect_all([invoice.pk for invoice in issued], run, AttemptTrigger.RUN)
+        _collect_all([invoice.pk for invoice in issued], run)
     return seen
 
 
 @dataclass(frozen=True)
 class _Charged:
-    attempted: int = 0
     succeeded: int = 0
     failed: int = 0
     amount: int = 0
 
 
-def _collect_one(invoice_id: int, trigger: AttemptTrigger) -> _Charged:
+def _collect_one(invoice_id: int) -> _Charged:
     # A RUN charge is a first charge only (collection.FIRST_CHARGES): an invoice another
     # process charged meanwhile is left to the dunning schedule.
-    attempt = invoice_collect(invoice=Invoice.objects.get(pk=invoice_id), trigger=trigger)
+    attempt = invoice_collect(
+        invoice=Invoice.objects.get(pk=invoice_id), trigger=AttemptTrigger.RUN
+    )
     if attempt is None:
         return _Charged()
     if attempt.status == AttemptStatus.SUCCEEDED:
-        return _Charged(attempted=1, succeeded=1, amount=attempt.amount)
+        return _Charged(succeeded=1, amount=attempt.amount)
     if attempt.status in (AttemptStatus.DECLINED, AttemptStatus.FAILED):
-        return _Charged(attempted=1, failed=1)
-    return _Charged(attempted=1)
+        return _Charged(failed=1)
+    return _Charged()  # no answer yet: settled later
 
 
 def _in_threads(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]:
@@ -203,11 +204,11 @@ def _in_threads(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]
         return list(pool.map(call, items))
 
 
-def _collect_all(invoice_ids: list[int], run: BillingRun, trigger: AttemptTrigger) -> int:
-    """Charge each invoice and count the outcomes on the run; returns the charges made."""
+def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
+    """Charge each invoice a first time and count the outcomes on the run."""
     if not invoice_ids:
-        return 0
-    items = [(invoice_id, trigger) for invoice_id in invoice_ids]
+        return
+    items = [(invoice_id,) for invoice_id in invoice_ids]
     # Threads have their own connections: they cannot see rows of a transaction the caller
     # has not committed (the demo seeds inside one), so such a caller charges one by one.
     threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
@@ -215,15 +216,37 @@ def _collect_all(invoice_ids: list[int], run: BillingRun, trigger: AttemptTrigge
         results: list[_Charged] = _in_threads(_collect_one, items)
     else:
         results = [_collect_one(*item) for item in items]
-    attempted = sum(result.attempted for result in results)
     _count(
         run,
-        retries=attempted if trigger == AttemptTrigger.RETRY else 0,
         charges_succeeded=sum(result.succeeded for result in results),
         charges_failed=sum(result.failed for result in results),
         amount_collected=sum(result.amount for result in results),
     )
-    return attempted
+
+
+def _retry_due(run: BillingRun) -> None:
+    """Make the retries of failed payments due by the run's day (the dunning schedule's
+    rules), and count them and their outcomes on the run."""
+    due = invoices_due_for_retry(run.as_of)
+    if not due:
+        return
+    newest = PaymentAttempt.objects.aggregate(newest=Max("id"))["newest"] or 0
+    invoices_retry_due(on=run.as_of)
+    made = list(
+        PaymentAttempt.objects.filter(
+            invoice_id__in=due, trigger=AttemptTrigger.RETRY, id__gt=newest
+        ).values_list("status", "amount")
+    )
+    succeeded = [amount for status, amount in made if status == AttemptStatus.SUCCEEDED]
+    _count(
+        run,
+        retries=len(made),
+        charges_succeeded=len(succeeded),
+        charges_failed=sum(
+            1 for status, _ in made if status in (AttemptStatus.DECLINED, AttemptStatus.FAILED)
+        ),
+        amount_collected=sum(succeeded),
+    )
 
 
 def _uncollected(as_of: date) -> list[int]:
@@ -253,12 +276,12 @@ def billing_run_close(*, run: BillingRun) -> BillingRun:
     issued and never charged, and mark the run finished. A finished run is refused."""
     _refuse_finished(run)
     payment_attempts_settle()
-    _collect_all(invoices_due_for_retry(run.as_of), run, AttemptTrigger.RETRY)
+    _retry_due(run)
     crash_point("billing.retries_done")
     renewal_notices_send(as_of=run.as_of)
     crash_point("billing.notices_sent")
     _issued(run, overage_invoice_due(as_of=run.as_of))
-    _collect_all(_uncollected(run.as_of), run, AttemptTrigger.RUN)
+    _collect_all(_uncollected(run.as_of), run)
     crash_point("billing.before_finished")
     BillingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.FINISHED, finished_at=clock.now()
