@@ -6,6 +6,7 @@ rather than running with a silent fallback.
 """
 
 import os
+from datetime import datetime
 
 
 class ConfigurationError(Exception):
@@ -49,4 +50,21 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name) or default
     if value not in choices:
         raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def env_instant(name: str) -> datetime | None:
+    """An ISO 8601 instant with its UTC offset (2026-03-01T11:00:00+00:00), or None if unset."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ConfigurationError(
+            f"{name} must be an ISO 8601 instant with its UTC offset, such as "
+            f"2026-03-01T11:00:00+00:00, not {raw!r}"
+        )
     return value

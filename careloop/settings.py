@@ -4,7 +4,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from careloop.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
+from careloop.env import (
+    ConfigurationError,
+    env_bool,
+    env_choice,
+    env_instant,
+    env_int,
+    env_list,
+    env_str,
+)
 from careloop.keys import load_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -201,6 +209,10 @@ SANDBOX_LATENCY_MS = env_int("CARELOOP_SANDBOX_LATENCY_MS", 0)
 BILLING_CHARGE_CONCURRENCY = env_int("CARELOOP_BILLING_CHARGE_CONCURRENCY", 8)
 if BILLING_CHARGE_CONCURRENCY < 1:
     raise ConfigurationError("CARELOOP_BILLING_CHARGE_CONCURRENCY must be at least 1")
+# Memberships a billing worker locks and bills in one transaction before charging them.
+BILLING_BATCH_SIZE = env_int("CARELOOP_BILLING_BATCH_SIZE", 100)
+if BILLING_BATCH_SIZE < 1:
+    raise ConfigurationError("CARELOOP_BILLING_BATCH_SIZE must be at least 1")
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
 
 # Payments: the sandbox gateway by default; Stripe needs its three keys in production.
@@ -233,6 +245,11 @@ if OUTBOX_CLAIM_SECONDS < 1:
 CRASH_AT = env_str("CARELOOP_CRASH_AT", "")
 if PRODUCTION and CRASH_AT:
     raise ConfigurationError("CARELOOP_CRASH_AT is for tests and is refused in production")
+# Test-only: an instant at which careloop.core.clock stands still in this process, so a test's
+# subprocess can run at a time of the test's choosing (a subprocess cannot share its clock).
+CLOCK_AT = env_instant("CARELOOP_CLOCK_AT")
+if PRODUCTION and CLOCK_AT is not None:
+    raise ConfigurationError("CARELOOP_CLOCK_AT is for tests and is refused in production")
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("CARELOOP_SSL_REDIRECT", default=True)

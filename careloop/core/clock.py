@@ -2,7 +2,8 @@
 
 Every part of Careloop asks this module for the time, so an "as of" billing run, a test and
 the live app all take the same path. The override is process-wide (not a context variable)
-because the test live server answers requests on another thread.
+because the test live server answers requests on another thread. A test's subprocess is
+stopped at the instant CARELOOP_CLOCK_AT names (settings.CLOCK_AT; refused in production).
 """
 
 import threading
@@ -11,16 +12,26 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 _lock = threading.Lock()
 _frozen: datetime | None = None
 
 
+def _configured() -> datetime | None:
+    instant: datetime | None = settings.CLOCK_AT
+    if instant is None or settings.PRODUCTION:
+        return None
+    return instant.astimezone(ZoneInfo("UTC"))
+
+
 def now() -> datetime:
     """The current instant, aware, in UTC."""
     frozen = _frozen
-    return frozen if frozen is not None else timezone.now()
+    if frozen is not None:
+        return frozen
+    return _configured() or timezone.now()
 
 
 def clinic_zone() -> ZoneInfo:
@@ -45,7 +56,7 @@ def freeze(instant: datetime) -> None:
 def advance(delta: timedelta) -> datetime:
     global _frozen
     with _lock:
-        _frozen = (_frozen or timezone.now()) + delta
+        _frozen = (_frozen or _configured() or timezone.now()) + delta
         return _frozen
 
 

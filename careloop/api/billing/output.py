@@ -322,6 +322,9 @@ class RunOut(Schema):
     charges_succeeded: int
     charges_failed: int
     amount_collected: int = Field(description=MINOR_UNITS)
+    retries: int = Field(
+        description="Charges of failed invoices whose retry day had come, counted in the charges"
+    )
     errors: int = Field(description="Memberships the run could not bill")
     last_error: str
 
@@ -341,6 +344,7 @@ def run_out(run: BillingRun) -> RunOut:
         charges_succeeded=run.charges_succeeded,
         charges_failed=run.charges_failed,
         amount_collected=run.amount_collected,
+        retries=run.retries,
         errors=run.errors,
         last_error=run.last_error,
     )

@@ -25,6 +25,8 @@ class BillingRun(models.Model):
     charges_succeeded = models.PositiveIntegerField(default=0)
     charges_failed = models.PositiveIntegerField(default=0)
     amount_collected = models.BigIntegerField(default=0)
+    # Charges of failed invoices whose retry day had come; counted in the charges too.
+    retries = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -36,6 +36,14 @@ from careloop.core.faults import crash_point
 from careloop.memberships.models import MembershipStatus
 from careloop.memberships.services.lifecycle import membership_activate, membership_recover
 
+# The failure code of an attempt settled as never having reached the gateway.
+NOT_SENT = "not_sent"
+# A new invoice is charged by whoever gets to it first: the billing run that issued it, or
+# collection after the commit that issued it. Either makes the first charge only; once a
+# charge has reached the gateway, charging again is the dunning schedule's, staff's or a new
+# card's, so a declined invoice is not declined twice on one day.
+FIRST_CHARGES = (AttemptTrigger.RUN, AttemptTrigger.AT_ONCE)
+
 
 def _start_attempt(
     invoice: Invoice, trigger: AttemptTrigger, actor: User | None
@@ -47,6 +55,11 @@ def _start_attempt(
         if locked.amount_due <= 0:
             return None
         if locked.attempts.filter(status=AttemptStatus.PENDING).exists():
+            return None
+        if (
+            trigger in FIRST_CHARGES
+            and locked.attempts.exclude(status=AttemptStatus.FAILED, failure_code=NOT_SENT).exists()
+        ):
             return None
         method = default_payment_method(locked.account)
         if method is None:
@@ -77,8 +90,9 @@ def invoice_collect(
 
     Returns the attempt (settled, or pending when the gateway's answer is unknown), or None
     when there is nothing to charge: the invoice is paid or closed, another attempt is in
-    flight, or no card is on file. Call it outside a transaction: the gateway call must not
-    hold locks, and the attempt must be committed before it.
+    flight, no card is on file, or the trigger makes a first charge (FIRST_CHARGES) and a
+    charge of it has already reached the gateway. Call it outside a transaction: the gateway
+    call must not hold locks, and the attempt must be committed before it.
     """
     attempt = _start_attempt(invoice, trigger, actor)
     if attempt is None:
@@ -216,7 +230,7 @@ def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> 
                     pk=attempt.pk, status=AttemptStatus.PENDING
                 ).update(
                     status=AttemptStatus.FAILED,
-                    failure_code="not_sent",
+                    failure_code=NOT_SENT,
                     failure_message="The charge never reached the gateway; nothing was taken.",
                     settled_at=clock.now(),
                 )
@@ -229,6 +243,7 @@ def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> 
         else:
             continue
         settled += 1
+        crash_point("billing.attempt_settled")
     return settled
 
 

@@ -1,25 +1,35 @@
 """Billing runs: issue every due invoice once and collect it, shared by several workers.
 
-A run as of a date: (1) sponsors' monthly invoices, (2) every membership whose next period
-has started by then, each locked with SKIP LOCKED so workers never take the same one, with
-its due scheduled changes applied first, (3) collection of what was issued and not yet
-charged, charges running concurrently (gateway latency, not the CPU, bounds a run), (4)
-retries that are due, attempts left unknown, and notices. Everything is idempotent: a rerun
-for the same date issues nothing (one invoice per membership per period is a unique
-constraint) and charges nothing twice (collection goes through payment attempts).
+A run as of a date has three steps, each callable on its own so that several processes can
+share one run (`careloop billing start`, `work`, `finish`):
+1. prepare: record the run, apply the scheduled changes due by then, issue sponsors' monthly
+   invoices;
+2. work (any number of workers at once): take the memberships whose next period has started,
+   in batches locked with SKIP LOCKED so no two workers take the same one, issue their
+   invoices, commit, then charge them (concurrently: gateway latency, not the CPU, bounds a
+   run);
+3. close: settle charges whose outcome was unknown, make the retries that are due, send
+   renewal notices, invoice uses beyond the allowance when billed at once, charge what was
+   issued and never charged (a worker that died after committing), mark the run finished.
+Everything is idempotent: a rerun for the same date issues nothing (one invoice per
+membership per period is a unique constraint) and charges nothing twice (collection goes
+through payment attempts). A process killed at any step loses nothing: the next run, or the
+`finish` of the same run, picks up where it stopped.
 """
 
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, Max, OuterRef
 
 from careloop.accounts.models import User
+from careloop.billing.errors import BillingRunFinished
 from careloop.billing.models import (
     AttemptStatus,
     AttemptTrigger,
@@ -30,8 +40,12 @@ from careloop.billing.models import (
     PaymentAttempt,
     RunStatus,
 )
-from careloop.billing.services.collection import invoice_collect, payment_attempts_settle
-from careloop.billing.services.dunning import invoices_retry_due
+from careloop.billing.services.collection import (
+    NOT_SENT,
+    invoice_collect,
+    payment_attempts_settle,
+)
+from careloop.billing.services.dunning import invoices_due_for_retry, invoices_retry_due
 from careloop.billing.services.membership_billing import membership_bill_period
 from careloop.billing.services.overage import overage_invoice_due
 from careloop.billing.services.renewals import renewal_notices_send
@@ -44,19 +58,46 @@ from careloop.memberships.services.scheduled import scheduled_changes_apply_due
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
-
-
-def billing_run_start(*, as_of: date | None = None, actor: User | None = None) -> BillingRun:
-    return BillingRun.objects.create(
-        as_of=clock.today() if as_of is None else as_of, started_at=clock.now(), started_by=actor
-    )
-
 
 def _count(run: BillingRun, **increments: int) -> None:
-    BillingRun.objects.filter(pk=run.pk).update(
-        **{name: F(name) + value for name, value in increments.items() if value}
+    changes = {name: F(name) + value for name, value in increments.items() if value}
+    if changes:
+        BillingRun.objects.filter(pk=run.pk).update(**changes)
+
+
+def _issued(run: BillingRun, invoices: list[Invoice]) -> None:
+    _count(
+        run,
+        invoices_issued=len(invoices),
+        amount_invoiced=sum(invoice.total for invoice in invoices),
     )
+
+
+def billing_run_prepare(*, as_of: date | None = None, actor: User | None = None) -> BillingRun:
+    """Record a run as of a date (today by default), apply the scheduled changes due by then
+    and issue sponsors' invoices for the month before; then workers may share its work."""
+    run = BillingRun.objects.create(
+        as_of=clock.today() if as_of is None else as_of, started_at=clock.now(), started_by=actor
+    )
+    crash_point("billing.run_prepared")
+    # Changes due by the run's date first (a pause ending, a downgrade at period end), so
+    # that each period is billed on the terms it starts with.
+    scheduled_changes_apply_due(on=run.as_of)
+    crash_point("billing.changes_applied")
+    with transaction.atomic():
+        _issued(run, sponsor_invoices_issue(as_of=run.as_of, run=run))
+    crash_point("billing.sponsors_issued")
+    run.refresh_from_db()
+    return run
+
+
+def _refuse_finished(run: BillingRun) -> None:
+    run.refresh_from_db()
+    if run.status == RunStatus.FINISHED:
+        raise BillingRunFinished(
+            f"Billing run {run.pk} (as of {run.as_of.isoformat()}) has finished; "
+            "start a new run to bill again."
+        )
 
 
 def _apply_due_changes(membership_id: int, day: date) -> None:
@@ -78,6 +119,7 @@ def _bill_one(billing: MembershipBilling, run: BillingRun) -> list[Invoice]:
         result = membership_bill_period(billing=billing, run=run)
         if result is not None and result.created:
             issued.append(result.invoice)
+            crash_point("billing.invoice_issued")
         billing.refresh_from_db()
         guard += 1
         if billing.next_bill_on == previous or guard > 400:
@@ -92,12 +134,14 @@ def _claim_batch(as_of: date, skip: set[int]) -> list[MembershipBilling]:
     query = MembershipBilling.objects.filter(next_bill_on__lte=as_of).exclude(pk__in=skip)
     if connection.features.has_select_for_update_skip_locked:
         query = query.select_for_update(skip_locked=True, of=("self",))
-    return list(query.order_by("next_bill_on", "id")[:BATCH_SIZE])
+    return list(query.order_by("next_bill_on", "id")[: settings.BILLING_BATCH_SIZE])
 
 
 def billing_run_work(*, run: BillingRun) -> int:
-    """Take due memberships in batches until none is left; any number of workers may call
-    this for the same run. Returns how many memberships this worker billed."""
+    """Take due memberships in batches until none is left, issue and charge their invoices;
+    any number of workers may call this for the same run. Returns how many memberships this
+    worker billed. A finished run is refused (BillingRunFinished)."""
+    _refuse_finished(run)
     failed: set[int] = set()
     seen = 0
     while True:
@@ -106,6 +150,7 @@ def billing_run_work(*, run: BillingRun) -> int:
             batch = _claim_batch(run.as_of, failed)
             if not batch:
                 break
+            crash_point("billing.batch_claimed")
             for billing in batch:
                 try:
                     with transaction.atomic():
@@ -118,28 +163,33 @@ def billing_run_work(*, run: BillingRun) -> int:
                         last_error=f"Membership {billing.membership_id}: {error}"[:2000],
                     )
             seen += len(batch)
-            _count(
-                run,
-                memberships_seen=len(batch),
-                invoices_issued=len(issued),
-                amount_invoiced=sum(invoice.total for invoice in issued),
-            )
+            _count(run, memberships_seen=len(batch))
+            _issued(run, issued)
         crash_point("billing.batch_committed")
         _collect_all([invoice.pk for invoice in issued], run)
     return seen
 
 
-def _collect_one(invoice_id: int, run_id: int) -> tuple[int, int, int]:
+@dataclass(frozen=True)
+class _Charged:
+    succeeded: int = 0
+    failed: int = 0
+    amount: int = 0
+
+
+def _collect_one(invoice_id: int) -> _Charged:
+    # A RUN charge is a first charge only (collection.FIRST_CHARGES): an invoice another
+    # process charged meanwhile is left to the dunning schedule.
     attempt = invoice_collect(
         invoice=Invoice.objects.get(pk=invoice_id), trigger=AttemptTrigger.RUN
     )
     if attempt is None:
-        return 0, 0, 0
+        return _Charged()
     if attempt.status == AttemptStatus.SUCCEEDED:
-        return 1, 0, attempt.amount
+        return _Charged(succeeded=1, amount=attempt.amount)
     if attempt.status in (AttemptStatus.DECLINED, AttemptStatus.FAILED):
-        return 0, 1, 0
-    return 0, 0, 0
+        return _Charged(failed=1)
+    return _Charged()  # no answer yet: settled later
 
 
 def _in_threads(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]:
@@ -155,42 +205,84 @@ def _in_threads(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]
 
 
 def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
+    """Charge each invoice a first time and count the outcomes on the run."""
     if not invoice_ids:
         return
-    items = [(invoice_id, run.pk) for invoice_id in invoice_ids]
+    items = [(invoice_id,) for invoice_id in invoice_ids]
     # Threads have their own connections: they cannot see rows of a transaction the caller
     # has not committed (the demo seeds inside one), so such a caller charges one by one.
     threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
     if threads and len(items) > 1:
-        results = _in_threads(_collect_one, items)
+        results: list[_Charged] = _in_threads(_collect_one, items)
     else:
         results = [_collect_one(*item) for item in items]
     _count(
         run,
-        charges_succeeded=sum(result[0] for result in results),
-        charges_failed=sum(result[1] for result in results),
-        amount_collected=sum(result[2] for result in results),
+        charges_succeeded=sum(result.succeeded for result in results),
+        charges_failed=sum(result.failed for result in results),
+        amount_collected=sum(result.amount for result in results),
+    )
+
+
+def _retry_due(run: BillingRun) -> None:
+    """Make the retries of failed payments due by the run's day (the dunning schedule's
+    rules), and count them and their outcomes on the run."""
+    due = invoices_due_for_retry(run.as_of)
+    if not due:
+        return
+    newest = PaymentAttempt.objects.aggregate(newest=Max("id"))["newest"] or 0
+    invoices_retry_due(on=run.as_of)
+    made = list(
+        PaymentAttempt.objects.filter(
+            invoice_id__in=due, trigger=AttemptTrigger.RETRY, id__gt=newest
+        ).values_list("status", "amount")
+    )
+    succeeded = [amount for status, amount in made if status == AttemptStatus.SUCCEEDED]
+    _count(
+        run,
+        retries=len(made),
+        charges_succeeded=len(succeeded),
+        charges_failed=sum(
+            1 for status, _ in made if status in (AttemptStatus.DECLINED, AttemptStatus.FAILED)
+        ),
+        amount_collected=sum(succeeded),
     )
 
 
 def _uncollected(as_of: date) -> list[int]:
-    """Open invoices of the run's day or earlier never charged: a worker that died between
-    issuing and charging left them; retries (failed ones) are the dunning schedule's."""
+    """Open invoices of the run's day or earlier that no charge has reached the gateway for:
+    a worker that died between issuing and charging left them. Failed charges are the
+    dunning schedule's; a charge recorded but never sent (settled as not sent) is not one."""
+    charged = PaymentAttempt.objects.filter(invoice=OuterRef("pk")).exclude(
+        status=AttemptStatus.FAILED, failure_code=NOT_SENT
+    )
     return list(
         Invoice.objects.filter(
             status=InvoiceStatus.OPEN, failed_attempts=0, issued_on__lte=as_of, total__gt=0
         )
-        .exclude(attempts__isnull=False)
+        .exclude(Exists(charged))
         .filter(
             account__payment_methods__is_default=True, account__payment_methods__removed_at=None
         )
+        .order_by("id")
         .values_list("id", flat=True)
         .distinct()
     )
 
 
-def billing_run_finish(*, run: BillingRun) -> BillingRun:
+def billing_run_close(*, run: BillingRun) -> BillingRun:
+    """Finish a run once its workers are done: settle charges whose outcome is unknown, make
+    the retries due, send renewal notices, invoice overage billed at once, charge what was
+    issued and never charged, and mark the run finished. A finished run is refused."""
+    _refuse_finished(run)
+    payment_attempts_settle()
+    _retry_due(run)
+    crash_point("billing.retries_done")
+    renewal_notices_send(as_of=run.as_of)
+    crash_point("billing.notices_sent")
+    _issued(run, overage_invoice_due(as_of=run.as_of))
     _collect_all(_uncollected(run.as_of), run)
+    crash_point("billing.before_finished")
     BillingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.FINISHED, finished_at=clock.now()
     )
@@ -199,19 +291,17 @@ def billing_run_finish(*, run: BillingRun) -> BillingRun:
 
 
 def billing_run(*, as_of: date | None = None, actor: User | None = None) -> BillingRun:
-    """A whole run in this process: `careloop billing run` and the daily job call this."""
-    run = billing_run_start(as_of=as_of, actor=actor)
-    # Changes due by the run's date first (a pause ending, a downgrade at period end), so
-    # that each period is billed on the terms it starts with.
-    scheduled_changes_apply_due(on=run.as_of)
-    with transaction.atomic():
-        sponsor_invoices_issue(as_of=run.as_of, run=run)
+    """A whole run in this process: `careloop billing run`, the daily job, the staff
+    overview's "Run billing now" and the API call this."""
+    run = billing_run_prepare(as_of=as_of, actor=actor)
     billing_run_work(run=run)
-    payment_attempts_settle()
-    invoices_retry_due(on=run.as_of)
-    renewal_notices_send(as_of=run.as_of)
-    overage_invoice_due(as_of=run.as_of)
-    return billing_run_finish(run=run)
+    return billing_run_close(run=run)
+
+
+def memberships_still_due(run: BillingRun) -> int:
+    """Memberships due by the run's day that are not billed yet: ones the run could not bill,
+    or the batch of a worker that stopped after the others had finished."""
+    return MembershipBilling.objects.filter(next_bill_on__lte=run.as_of).count()
 
 
 def pending_attempts() -> int:

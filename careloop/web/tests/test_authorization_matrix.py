@@ -55,7 +55,7 @@ from careloop.billing.models import (
 from careloop.billing.services.accounts import billing_account_for, payment_method_add
 from careloop.billing.services.collection import invoice_collect
 from careloop.billing.services.invoices import invoice_issue
-from careloop.billing.services.runs import billing_run_start
+from careloop.billing.services.runs import billing_run_prepare
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.memberships.models import (
@@ -977,7 +977,7 @@ def _api_billing_url(url: str, path: str, world: World, target: str) -> str:
     if "{discount_id}" in url:
         url = url.replace("{discount_id}", str(_api_discount().id))
     if "{run_id}" in url:
-        url = url.replace("{run_id}", str(billing_run_start(as_of=clock.today()).id))
+        url = url.replace("{run_id}", str(billing_run_prepare(as_of=clock.today()).id))
     return url
 
 

@@ -1,0 +1,102 @@
+"""Four workers share one billing run without billing or charging anyone twice (PostgreSQL).
+
+`careloop billing start` prepares the run; four `careloop billing work RUN_ID` processes
+start together and take batches of 10 memberships, each batch locked with SKIP LOCKED; then
+`careloop billing finish RUN_ID`. SQLite has no row locks (its writers queue for the whole
+database), so this runs on PostgreSQL only.
+
+200 members of Essentials (10000 a month) are due on March 1 2026; every tenth card declines.
+"""
+
+import re
+
+import pytest
+
+from careloop.billing.models import (
+    AttemptStatus,
+    BillingRun,
+    Invoice,
+    InvoiceStatus,
+    MembershipBilling,
+    PaymentAttempt,
+    RunStatus,
+)
+from careloop.billing.tests.run_builders import (
+    DECLINES,
+    PAYS,
+    PRICE,
+    RUN_AT,
+    RUN_DAY,
+    billing,
+    billing_started,
+    enroll_due,
+    essentials,
+    gateway_charges,
+    journal_sum,
+    period_invoices,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WORKERS = 4
+MEMBERS = 200
+CARDS = [DECLINES if number % 10 == 9 else PAYS for number in range(MEMBERS)]
+DECLINED = CARDS.count(DECLINES)
+
+
+def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
+    due = enroll_due(admin, essentials(), CARDS)
+
+    started = billing("start", "--as-of", RUN_DAY.isoformat(), at=RUN_AT)
+    assert started.returncode == 0, started.stderr
+    run_id = started.stdout.strip()
+    workers = [
+        billing_started("work", run_id, at=RUN_AT, CARELOOP_BILLING_BATCH_SIZE="10")
+        for _ in range(WORKERS)
+    ]
+    billed = []
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr
+        found = re.fullmatch(r"Billing run \d+: this worker billed (\d+) memberships?\.\n", stdout)
+        assert found is not None, stdout
+        billed.append(int(found.group(1)))
+    finished = billing("finish", run_id, at=RUN_AT)
+    assert finished.returncode == 0, finished.stderr
+
+    # Between them the workers billed each due membership once.
+    assert sum(billed) == MEMBERS
+    for member in due:
+        (invoice,) = period_invoices(member.membership)
+        (attempt,) = PaymentAttempt.objects.filter(invoice=invoice)
+        assert len(gateway_charges(invoice)) == 1
+        if member.card == PAYS:
+            assert (attempt.status, invoice.status) == (AttemptStatus.SUCCEEDED, InvoiceStatus.PAID)
+        else:
+            assert (attempt.status, invoice.status) == (AttemptStatus.DECLINED, InvoiceStatus.OPEN)
+    assert not MembershipBilling.objects.filter(next_bill_on__lte=RUN_DAY).exists()
+
+    run = BillingRun.objects.get(pk=int(run_id))
+    issued = Invoice.objects.filter(billing_run=run)
+    assert issued.count() == MEMBERS
+    assert sum(invoice.total for invoice in issued) == MEMBERS * PRICE
+    assert (
+        run.status,
+        run.memberships_seen,
+        run.invoices_issued,
+        run.amount_invoiced,
+        run.charges_succeeded,
+        run.charges_failed,
+        run.amount_collected,
+        run.errors,
+    ) == (
+        RunStatus.FINISHED,
+        MEMBERS,
+        MEMBERS,
+        MEMBERS * PRICE,
+        MEMBERS - DECLINED,
+        DECLINED,
+        (MEMBERS - DECLINED) * PRICE,
+        0,
+    )
+    assert journal_sum() == 0
