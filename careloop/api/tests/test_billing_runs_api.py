@@ -46,7 +46,10 @@ def test_a_run_bills_every_due_membership_and_answers_its_counts(billing, due):
         run["charges_failed"],
         run["amount_collected"],
         run["errors"],
-    ) == (2, 2, 20_000, 1, 1, 10_000, 0)
+        run["retries"],
+    ) == (2, 2, 20_000, 1, 2, 10_000, 0, 1)
+    # Bo's January invoice, declined on January 1, was due for its retry too: the run tried it
+    # once more (a retry) and it failed again, as February's did.
     assert Invoice.objects.filter(kind="renewal").count() == 2
 
 
