@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from careloop.billing.models import BillingAccount, JournalLine, Ledger
 
@@ -18,21 +18,16 @@ class AccountBalance:
         return self.owed - self.credit
 
 
-def _ledger_sum(account: BillingAccount, ledger: Ledger) -> int:
-    total = JournalLine.objects.filter(account=account, ledger=ledger).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return int(total or 0)
-
-
-def account_balance(account: BillingAccount) -> AccountBalance:
-    return AccountBalance(
-        owed=_ledger_sum(account, Ledger.RECEIVABLE),
-        credit=-_ledger_sum(account, Ledger.CREDIT),
+def account_balance(account: BillingAccount | int) -> AccountBalance:
+    """What the payer owes and their credit, from their journal lines in one query."""
+    totals = JournalLine.objects.filter(account=account).aggregate(
+        receivable=Sum("amount", filter=Q(ledger=Ledger.RECEIVABLE)),
+        credit=Sum("amount", filter=Q(ledger=Ledger.CREDIT)),
     )
+    return AccountBalance(owed=int(totals["receivable"] or 0), credit=-int(totals["credit"] or 0))
 
 
-def available_credit(account: BillingAccount) -> int:
+def available_credit(account: BillingAccount | int) -> int:
     return account_balance(account).credit
 
 

@@ -33,7 +33,7 @@ from careloop.billing.services.accounts import default_payment_method
 from careloop.billing.services.journal import Posting, journal_post
 from careloop.core import clock
 from careloop.core.faults import crash_point
-from careloop.memberships.models import MembershipStatus
+from careloop.memberships.models import Membership, MembershipStatus
 from careloop.memberships.services.lifecycle import membership_activate, membership_recover
 
 # The failure code of an attempt settled as never having reached the gateway.
@@ -46,27 +46,30 @@ FIRST_CHARGES = (AttemptTrigger.RUN, AttemptTrigger.AT_ONCE)
 
 
 def _start_attempt(
-    invoice: Invoice, trigger: AttemptTrigger, actor: User | None
+    invoice_id: int, trigger: AttemptTrigger, actor: User | None
 ) -> PaymentAttempt | None:
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice.pk)
+        locked = Invoice.objects.select_for_update().select_related("account").get(pk=invoice_id)
         if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
             return None
         if locked.amount_due <= 0:
             return None
-        if locked.attempts.filter(status=AttemptStatus.PENDING).exists():
-            return None
-        if (
-            trigger in FIRST_CHARGES
-            and locked.attempts.exclude(status=AttemptStatus.FAILED, failure_code=NOT_SENT).exists()
-        ):
+        # A first charge stops at any attempt that reached the gateway (pending ones too);
+        # any other charge only at one in flight.
+        blocking = (
+            locked.attempts.exclude(status=AttemptStatus.FAILED, failure_code=NOT_SENT)
+            if trigger in FIRST_CHARGES
+            else locked.attempts.filter(status=AttemptStatus.PENDING)
+        )
+        if blocking.exists():
             return None
         method = default_payment_method(locked.account)
         if method is None:
             return None
         try:
             with transaction.atomic():
-                Invoice.objects.filter(pk=locked.pk).update(next_retry_on=None)
+                if locked.next_retry_on is not None:
+                    Invoice.objects.filter(pk=locked.pk).update(next_retry_on=None)
                 return PaymentAttempt.objects.create(
                     invoice=locked,
                     account=locked.account,
@@ -84,7 +87,7 @@ def _start_attempt(
 
 
 def invoice_collect(
-    *, invoice: Invoice, trigger: AttemptTrigger, actor: User | None = None
+    *, invoice_id: int, trigger: AttemptTrigger, actor: User | None = None
 ) -> PaymentAttempt | None:
     """Charge the payer's default card for what the invoice still owes.
 
@@ -94,7 +97,7 @@ def invoice_collect(
     charge of it has already reached the gateway. Call it outside a transaction: the gateway
     call must not hold locks, and the attempt must be committed before it.
     """
-    attempt = _start_attempt(invoice, trigger, actor)
+    attempt = _start_attempt(invoice_id, trigger, actor)
     if attempt is None:
         return None
     crash_point("billing.attempt_recorded")
@@ -107,7 +110,7 @@ def invoice_collect(
         amount=attempt.amount,
         currency=attempt.currency,
         idempotency_key=attempt.idempotency_key,
-        description=f"{invoice.number}",
+        description=attempt.invoice.number,
     )
     crash_point("billing.charge_returned")
     return attempt_record_outcome(attempt=attempt, result=result)
@@ -159,6 +162,7 @@ def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:
     journal_post(
         kind=EntryKind.PAYMENT,
         key=f"payment:{attempt.idempotency_key}",
+        new_key=True,  # the attempt is locked and pending: it was never recorded as paid
         currency=attempt.currency,
         invoice=invoice,
         attempt=attempt,
@@ -188,22 +192,22 @@ def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:
 def membership_settle_status(invoice: Invoice) -> None:
     """A paid invoice activates a pending membership and recovers a past-due one once
     nothing else of it is overdue."""
-    membership = invoice.membership
-    if membership is None:
+    if invoice.membership_id is None:
         return
-    membership.refresh_from_db()
+    membership = Membership.objects.get(pk=invoice.membership_id)
     status = MembershipStatus(membership.status)
-    still_owing = (
-        Invoice.objects.filter(
-            membership=membership, status=InvoiceStatus.OPEN, failed_attempts__gt=0
-        )
-        .exclude(pk=invoice.pk)
-        .exists()
-    )
-    if status == MembershipStatus.PAST_DUE and not still_owing:
-        membership_recover(actor=None, membership=membership)
-    elif status == MembershipStatus.PENDING:
+    if status == MembershipStatus.PENDING:
         membership_activate(actor=None, membership=membership)
+    elif status == MembershipStatus.PAST_DUE:
+        still_owing = (
+            Invoice.objects.filter(
+                membership=membership, status=InvoiceStatus.OPEN, failed_attempts__gt=0
+            )
+            .exclude(pk=invoice.pk)
+            .exists()
+        )
+        if not still_owing:
+            membership_recover(actor=None, membership=membership)
 
 
 def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> int:
@@ -248,8 +252,9 @@ def payment_attempts_settle(*, older_than: timedelta = timedelta(minutes=5)) -> 
 
 
 def collect_after_new_card(account: BillingAccount, actor: User | None) -> list[PaymentAttempt]:
-    """A new card activates the payer's pending memberships and retries what is owed at once."""
-    from careloop.memberships.models import Membership
+    """A new card activates the payer's pending memberships and retries what is owed at once,
+    after the payer's credit has paid what it can."""
+    from careloop.billing.services.dunning import invoice_use_credit_first
 
     for membership in Membership.objects.filter(
         billing__account=account, status=MembershipStatus.PENDING
@@ -260,7 +265,10 @@ def collect_after_new_card(account: BillingAccount, actor: User | None) -> list[
         account=account, status__in=[InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]
     ).order_by("issued_on", "id")
     for invoice in owed:
-        attempt = invoice_collect(invoice=invoice, trigger=_trigger_for(invoice), actor=actor)
+        # Credit first (a cancellation may have credited the very days it charges); an
+        # invoice the credit pays in full is not charged.
+        invoice_use_credit_first(invoice=invoice)
+        attempt = invoice_collect(invoice_id=invoice.pk, trigger=_trigger_for(invoice), actor=actor)
         if attempt is not None:
             attempts.append(attempt)
     return attempts

@@ -175,6 +175,6 @@ def invoices_retry_due(*, on: date | None = None) -> int:
         invoice = Invoice.objects.get(pk=invoice_id)
         with transaction.atomic():
             invoice_use_credit_first(invoice=invoice)
-        if invoice_collect(invoice=invoice, trigger=AttemptTrigger.RETRY) is not None:
+        if invoice_collect(invoice_id=invoice.pk, trigger=AttemptTrigger.RETRY) is not None:
             retried += 1
     return retried

@@ -53,7 +53,7 @@ def invoice_collect_now(*, actor: User, invoice: Invoice) -> PaymentAttempt:
             "The payer has no card on file: add one first (or send them the card link).",
             code="no_card_on_file",
         )
-    attempt = invoice_collect(invoice=invoice, trigger=AttemptTrigger.STAFF, actor=actor)
+    attempt = invoice_collect(invoice_id=invoice.pk, trigger=AttemptTrigger.STAFF, actor=actor)
     if attempt is None:
         # Another process started a charge, or the invoice closed, between the checks above
         # and the lock invoice_collect takes.

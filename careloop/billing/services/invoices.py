@@ -58,9 +58,8 @@ def invoice_issue(
     the difference goes to the payer's credit and the invoice is paid at once with nothing to
     collect. The payer's credit is applied before any card is charged.
     """
-    existing = Invoice.objects.filter(key=key).first()
-    if existing is not None:
-        return Issued(existing, created=False)
+    # No look-up first: the unique key (and one invoice per membership period) refuses a
+    # second invoice, and the refusal finds the first one.
     today = clock.today()
     now = clock.now()
     try:
@@ -89,48 +88,64 @@ def invoice_issue(
         if found is None:
             raise
         return Issued(found, created=False)
-    _finalize(invoice)
+    _finalize(invoice, subtotal=sum(draft.amount for draft in lines))
     invoice_apply_credit(invoice=invoice)
     return Issued(invoice, created=True)
 
 
+def _line(invoice: Invoice, draft: DraftLine, credits_line_id: int | None) -> InvoiceLine:
+    return InvoiceLine(
+        invoice=invoice,
+        membership=invoice.membership,
+        kind=draft.kind,
+        description=draft.description[:200],
+        patient_id=draft.patient_id,
+        price_id=draft.price_id,
+        service_start=draft.service_start,
+        service_end=draft.service_end,
+        quantity=draft.quantity,
+        unit_amount=draft.unit_amount,
+        amount=draft.amount,
+        credits_line_id=credits_line_id,
+        discount_id=draft.discount_id,
+        source_key=draft.source_key,
+    )
+
+
 def _add_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
+    """Write the lines in their order, in one insert unless a discount line must name the
+    line it reduces (the period line of the same member and start), which needs that line's
+    id first."""
+    if not any(
+        draft.kind == LineKind.DISCOUNT and draft.credits_line_id is None for draft in lines
+    ):
+        InvoiceLine.objects.bulk_create(
+            [_line(invoice, draft, draft.credits_line_id) for draft in lines]
+        )
+        return
     created: dict[tuple[int | None, object], InvoiceLine] = {}
     for draft in lines:
         credits_line_id = draft.credits_line_id
         if draft.kind == LineKind.DISCOUNT and credits_line_id is None:
             target = created.get((draft.patient_id, draft.service_start))
             credits_line_id = target.pk if target is not None else None
-        line = InvoiceLine.objects.create(
-            invoice=invoice,
-            membership=invoice.membership,
-            kind=draft.kind,
-            description=draft.description[:200],
-            patient_id=draft.patient_id,
-            price_id=draft.price_id,
-            service_start=draft.service_start,
-            service_end=draft.service_end,
-            quantity=draft.quantity,
-            unit_amount=draft.unit_amount,
-            amount=draft.amount,
-            credits_line_id=credits_line_id,
-            discount_id=draft.discount_id,
-            source_key=draft.source_key,
-        )
+        line = _line(invoice, draft, credits_line_id)
+        line.save(force_insert=True)
         if draft.kind in (LineKind.PERIOD, LineKind.PRORATION_CHARGE, LineKind.SPONSOR_SHARE):
             created[(draft.patient_id, draft.service_start)] = line
 
 
-def _finalize(invoice: Invoice) -> None:
-    """Draft to open: totals, the journal entry, and paid at once when nothing is owed."""
+def _finalize(invoice: Invoice, *, subtotal: int) -> None:
+    """Draft to open: totals (the sum of its lines), the journal entry, and paid at once when
+    nothing is owed."""
     invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.FINALIZE)
-    subtotal = sum(invoice.lines.values_list("amount", flat=True))
     invoice.subtotal = subtotal
     invoice.total = max(subtotal, 0)
     invoice.finalized_at = clock.now()
     journal_post(
         kind=EntryKind.INVOICE,
         key=f"invoice:{invoice.pk}",
+        new_key=True,
         currency=invoice.currency,
         invoice=invoice,
         memo=f"{invoice.number} issued",
@@ -147,12 +162,15 @@ def _finalize(invoice: Invoice) -> None:
 
 
 def invoice_apply_credit(*, invoice: Invoice) -> int:
-    """Use the payer's credit on an open invoice before any card is charged; the amount used."""
+    """Use the payer's credit on an invoice still owed (open, or uncollectible: it is owed
+    all the same) before any card is charged; the amount used."""
+    if available_credit(invoice.account_id) <= 0:
+        return 0  # most payers have none: no lock taken
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if locked.status != InvoiceStatus.OPEN:
+        if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
             return 0
-        usable = min(available_credit(locked.account), locked.amount_due)
+        usable = min(available_credit(locked.account_id), locked.amount_due)
         if usable <= 0:
             return 0
         locked.credit_applied += usable

@@ -32,15 +32,19 @@ def journal_post(
     invoice: Invoice | None = None,
     attempt: PaymentAttempt | None = None,
     refund: Refund | None = None,
+    new_key: bool = False,
 ) -> JournalEntry:
     """Write one balanced entry; the same key posts once (a second call returns the first).
 
     Runs inside the caller's transaction. Refuses an entry whose postings do not add up to
-    zero: that would be money appearing or vanishing.
+    zero: that would be money appearing or vanishing. A caller that holds the lock making its
+    key new (an invoice it just created, a pending attempt it locked) passes `new_key` to skip
+    the look-up; the unique key still refuses a second entry, rolling the transaction back.
     """
-    existing = JournalEntry.objects.filter(key=key).first()
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = JournalEntry.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
     postings = [posting for posting in postings if posting.amount != 0]
     if sum(posting.amount for posting in postings) != 0:
         raise ValueError(f"Journal entry {key} does not balance: {postings}")

@@ -79,12 +79,12 @@ def _collect_after_commit(invoice: Invoice) -> None:
 def _collect(invoice_id: int, trigger: AttemptTrigger) -> None:
     from careloop.billing.services.collection import invoice_collect
 
-    invoice_collect(invoice=Invoice.objects.get(pk=invoice_id), trigger=trigger)
+    invoice_collect(invoice_id=invoice_id, trigger=trigger)
 
 
 def _names(membership: Membership) -> dict[int, str]:
-    ids = membership.members.values_list("patient_id", flat=True)
-    return {patient.pk: patient.full_name for patient in Patient.objects.filter(pk__in=list(ids))}
+    rows = MembershipMember.objects.filter(membership=membership).select_related("patient")
+    return {row.patient_id: row.patient.full_name for row in rows}
 
 
 def _primary_patient(membership: Membership) -> Patient:

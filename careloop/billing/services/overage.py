@@ -25,7 +25,7 @@ from careloop.memberships.selectors.billing import memberships_with_overage_uses
 def _collect(invoice_id: int) -> None:
     from careloop.billing.services.collection import invoice_collect
 
-    invoice_collect(invoice=Invoice.objects.get(pk=invoice_id), trigger=AttemptTrigger.AT_ONCE)
+    invoice_collect(invoice_id=invoice_id, trigger=AttemptTrigger.AT_ONCE)
 
 
 def overage_invoice_due(*, as_of: date | None = None) -> list[Invoice]:

@@ -18,15 +18,16 @@ through payment attempts). A process killed at any step loses nothing: the next 
 """
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db import connection, transaction
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 
 from careloop.accounts.models import User
 from careloop.billing.errors import BillingRunFinished
@@ -100,19 +101,24 @@ def _refuse_finished(run: BillingRun) -> None:
         )
 
 
-def _apply_due_changes(membership_id: int, day: date) -> None:
-    due = ScheduledChange.objects.filter(
-        membership_id=membership_id, status=ChangeStatus.SCHEDULED, effective_on__lte=day
+def _due_changes(membership_ids: list[int], day: date) -> QuerySet[ScheduledChange]:
+    return ScheduledChange.objects.filter(
+        membership_id__in=membership_ids, status=ChangeStatus.SCHEDULED, effective_on__lte=day
     ).order_by("effective_on", "id")
-    for change in due:
+
+
+def _apply_due_changes(membership_id: int, day: date) -> None:
+    for change in _due_changes([membership_id], day):
         scheduled_change_apply(change=change)
 
 
-def _bill_one(billing: MembershipBilling, run: BillingRun) -> list[Invoice]:
-    """Every period of one locked membership that has started by the run's date."""
+def _bill_one(billing: MembershipBilling, run: BillingRun, *, changes_due: bool) -> list[Invoice]:
+    """Every period of one locked membership that has started by the run's date; the
+    changes due by then (`changes_due`, looked up for the whole batch) are applied first."""
     issued = []
-    _apply_due_changes(billing.membership_id, run.as_of)
-    billing.refresh_from_db()
+    if changes_due:
+        _apply_due_changes(billing.membership_id, run.as_of)
+        billing.refresh_from_db()
     guard = 0
     while billing.next_bill_on is not None and billing.next_bill_on <= run.as_of:
         previous = billing.next_bill_on
@@ -151,10 +157,17 @@ def billing_run_work(*, run: BillingRun) -> int:
             if not batch:
                 break
             crash_point("billing.batch_claimed")
+            with_changes = set(
+                _due_changes([billing.membership_id for billing in batch], run.as_of).values_list(
+                    "membership_id", flat=True
+                )
+            )
             for billing in batch:
                 try:
                     with transaction.atomic():
-                        issued += _bill_one(billing, run)
+                        issued += _bill_one(
+                            billing, run, changes_due=billing.membership_id in with_changes
+                        )
                 except Exception as error:
                     logger.exception("Billing membership %s failed", billing.membership_id)
                     failed.add(billing.pk)
@@ -180,9 +193,7 @@ class _Charged:
 def _collect_one(invoice_id: int) -> _Charged:
     # A RUN charge is a first charge only (collection.FIRST_CHARGES): an invoice another
     # process charged meanwhile is left to the dunning schedule.
-    attempt = invoice_collect(
-        invoice=Invoice.objects.get(pk=invoice_id), trigger=AttemptTrigger.RUN
-    )
+    attempt = invoice_collect(invoice_id=invoice_id, trigger=AttemptTrigger.RUN)
     if attempt is None:
         return _Charged()
     if attempt.status == AttemptStatus.SUCCEEDED:
@@ -192,16 +203,28 @@ def _collect_one(invoice_id: int) -> _Charged:
     return _Charged()  # no answer yet: settled later
 
 
-def _in_threads(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]:
-    def call(item: Any) -> Any:
-        try:
-            return function(*item)
-        finally:
-            close_old_connections()
-            connection.close()
+def _in_threads(function: Callable[..., Any], items: list[Any]) -> list[Any]:
+    """Call `function(*item)` for each item in up to BILLING_CHARGE_CONCURRENCY threads.
 
-    with ThreadPoolExecutor(max_workers=settings.BILLING_CHARGE_CONCURRENCY) as pool:
-        return list(pool.map(call, items))
+    Each thread has its own database connection and keeps it for all its items (opening one
+    per charge cost more than the charge); at the end every thread closes its own, which a
+    barrier makes sure of: each closing thread waits until all have closed.
+    """
+    size = min(settings.BILLING_CHARGE_CONCURRENCY, len(items))
+    closed = threading.Barrier(size)
+
+    def call(item: Any) -> Any:
+        return function(*item)
+
+    def close(_: int) -> None:
+        connection.close()
+        closed.wait(timeout=60)
+
+    with ThreadPoolExecutor(max_workers=size) as pool:
+        try:
+            return list(pool.map(call, items))
+        finally:
+            list(pool.map(close, range(size)))
 
 
 def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:

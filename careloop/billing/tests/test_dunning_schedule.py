@@ -386,13 +386,40 @@ def test_marking_the_failed_invoice_uncollectible_ends_the_retries_and_applies_t
 
     renewal.refresh_from_db()
     dana.refresh_from_db()
-    assert (renewal.status, renewal.next_retry_on) == (InvoiceStatus.UNCOLLECTIBLE, None)
+    # Cancelled on March 1, the first day of the period it charged, Dana is credited all of
+    # it, and that credit settles the invoice; kept past due, she still owes it.
+    settled = (
+        InvoiceStatus.PAID if policy == AfterFinalFailure.CANCEL else InvoiceStatus.UNCOLLECTIBLE
+    )
+    assert (renewal.status, renewal.next_retry_on) == (settled, None)
     assert len(attempts(renewal)) == 1
     assert dana.status == status
     [final] = messages("payment_final_failure")
     assert says in final.body
     assert account_from_token(card_link(final.body)["token"]) == renewal.account_id
     assert failed_payments() == []
+
+
+def test_under_the_cancel_policy_marking_uncollectible_credits_the_unused_days_to_it(
+    admin, billing, dana
+):
+    """Cancelled on March 2, Dana is credited 30 of March's 31 days (9677); the credit goes
+    to the March invoice that charged them, leaving only the day she had (323) owed."""
+    set_policy(admin, after_final_failure=AfterFinalFailure.CANCEL)
+    renewal = fail_renewal(dana)
+    freeze_on(date(2027, 3, 2))
+
+    with committed():
+        invoice_mark_uncollectible(actor=billing, invoice=renewal, reason="The payer cannot pay")
+
+    renewal.refresh_from_db()
+    assert (renewal.status, renewal.credit_applied, renewal.amount_due) == (
+        InvoiceStatus.UNCOLLECTIBLE,
+        9_677,
+        323,
+    )
+    balance = account_balance(account_of(dana.payer_patient))
+    assert (balance.owed, balance.credit) == (323, 0)
 
 
 def test_marking_uncollectible_after_the_last_failure_tells_the_payer_nothing_more(billing, dana):
@@ -481,6 +508,25 @@ def test_retry_now_after_a_cancellation_charges_only_what_the_credit_leaves(bill
     attempt = invoice_collect_now(actor=billing, invoice=renewal)
 
     assert (attempt.trigger, attempt.amount) == (AttemptTrigger.STAFF, 323)
+
+
+def test_a_new_card_after_a_cancellation_charges_only_what_the_credit_leaves(billing, dana):
+    renewal = fail_renewal(dana)
+    freeze_on(date(2027, 3, 2))
+    with committed():
+        membership_cancel(actor=billing, membership=dana, reason=make_reason())
+    account = account_of(dana.payer_patient)
+    with_card(dana.payer_patient)
+
+    (attempt,) = collect_after_new_card(account, billing)
+
+    assert attempt.invoice_id == renewal.pk
+    assert (attempt.trigger, attempt.amount, attempt.status) == (
+        AttemptTrigger.NEW_CARD,
+        323,
+        AttemptStatus.SUCCEEDED,
+    )
+    assert account_balance(account).credit == 0
 
 
 def test_credit_from_a_cancelled_membership_pays_the_other_failed_renewal(admin, billing, dana):

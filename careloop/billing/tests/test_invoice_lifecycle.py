@@ -142,7 +142,7 @@ def test_voiding_an_open_invoice_reverses_it_and_the_payer_owes_nothing(admin, p
     assert account_balance(account_of(ann)).owed == 0
     assert AuditEvent.objects.filter(action="invoice.void", object_id=str(invoice.pk)).exists()
     with_card(ann)
-    assert invoice_collect(invoice=invoice, trigger=AttemptTrigger.STAFF) is None
+    assert invoice_collect(invoice_id=invoice.pk, trigger=AttemptTrigger.STAFF) is None
 
 
 def test_voiding_an_invoice_whose_payment_awaits_the_gateway_is_refused_and_changes_nothing(

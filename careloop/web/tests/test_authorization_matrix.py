@@ -933,7 +933,7 @@ def _api_payment(world: World, target: str) -> PaymentAttempt:
     if found is not None:
         return found
     _api_card(world, target)
-    attempt = invoice_collect(invoice=invoice, trigger=AttemptTrigger.STAFF)
+    attempt = invoice_collect(invoice_id=invoice.pk, trigger=AttemptTrigger.STAFF)
     assert attempt is not None
     return attempt
 
