@@ -1,4 +1,9 @@
+from typing import TYPE_CHECKING
+
 from careloop.core.errors import Conflict
+
+if TYPE_CHECKING:
+    from careloop.scheduling.services.series import OccurrenceCheck
 
 
 class IllegalTransition(Conflict):
@@ -16,12 +21,11 @@ class SlotTaken(Conflict):
 class SeriesHasConflicts(Conflict):
     """Some occurrences of a series cannot be booked; nothing was booked.
 
-    `occurrences` lists every occurrence with its problem and alternatives
-    (careloop.scheduling.services.series.OccurrenceCheck).
+    `occurrences` lists every occurrence, free or not, with its problem and alternatives.
     """
 
     code = "series_has_conflicts"
 
-    def __init__(self, message: str, *, occurrences: list[object]) -> None:
+    def __init__(self, message: str, *, occurrences: list["OccurrenceCheck"]) -> None:
         super().__init__(message)
         self.occurrences = occurrences
