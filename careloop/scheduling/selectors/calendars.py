@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
+from careloop.core.models import Holiday
 from careloop.scheduling.availability import (
     ProviderCalendar,
     Slot,
@@ -97,6 +98,12 @@ def provider_calendars(
     ):
         busy.setdefault(taken.provider_id, []).append(Span(taken.start_at, taken.blocked_until))
     holidays = list(ClinicHoliday.objects.filter(date__gte=first_day, date__lte=last_day))
+    # The clinic-wide holidays an admin sets beside the clinic's settings close every location.
+    closed = set(
+        Holiday.objects.filter(date__gte=first_day, date__lte=last_day).values_list(
+            "date", flat=True
+        )
+    )
     calendars = []
     for (provider_id, location_id), hours in sorted(pairs.items()):
         calendars.append(
@@ -107,7 +114,7 @@ def provider_calendars(
                 hours=tuple(hours),
                 breaks=tuple(breaks.get((provider_id, location_id), [])),
                 holidays=frozenset(
-                    h.date for h in holidays if h.location_id in (None, location_id)
+                    {h.date for h in holidays if h.location_id in (None, location_id)} | closed
                 ),
                 time_off=tuple(time_off.get(provider_id, [])),
                 busy=tuple(busy.get(provider_id, [])),
