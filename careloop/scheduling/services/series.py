@@ -17,6 +17,7 @@ from django.db import transaction
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
 from careloop.core import clock
+from careloop.core.errors import ValidationFailed
 from careloop.patients.models import Patient
 from careloop.scheduling.availability import SlotRequest, Span, day_slots
 from careloop.scheduling.errors import SeriesHasConflicts
@@ -87,6 +88,14 @@ def series_book(
     """
     zone = location_zone(location)
     planned = occurrences(rule, zone=zone, limit=settings.SCHEDULING_SERIES_LIMIT)
+    unknown = sorted(set(moved or {}) - {item.index for item in planned})
+    if unknown:
+        raise ValidationFailed.single(
+            "moved",
+            f"The series has occurrences 0 to {len(planned) - 1}; there is no occurrence "
+            f"{', '.join(str(index) for index in unknown)} to move.",
+            "unknown_occurrence",
+        )
     starts = {item.index: (moved or {}).get(item.index, item.start) for item in planned}
     with transaction.atomic():
         if not check_only:

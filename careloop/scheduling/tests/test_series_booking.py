@@ -155,3 +155,13 @@ def test_a_monthly_9am_series_across_the_autumn_change_books_9am_local_each_time
         "2026-12-08 09:00",
     ]
     assert [start.hour for start in starts] == [13, 14, 14]
+
+
+def test_moving_an_occurrence_the_series_does_not_have_is_refused_naming_moved(
+    front_desk, provider, patient_ann, calendar
+):
+    with pytest.raises(ValidationFailed) as refused:
+        _series(front_desk, patient_ann, provider, calendar, moved={6: local(THIRD, 10, 30)})
+
+    assert [(e.field, e.code) for e in refused.value.errors] == [("moved", "unknown_occurrence")]
+    assert Appointment.objects.count() == 1
