@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "careloop.patients",
     "careloop.memberships",
     "careloop.billing",
+    "careloop.scheduling",
     "careloop.api",
     "careloop.web",
     "careloop.demo",
@@ -214,6 +215,14 @@ BILLING_BATCH_SIZE = env_int("CARELOOP_BILLING_BATCH_SIZE", 100)
 if BILLING_BATCH_SIZE < 1:
     raise ConfigurationError("CARELOOP_BILLING_BATCH_SIZE must be at least 1")
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
+# Scheduling: free slots start on this grid from the start of working hours; a series may hold
+# at most this many occurrences.
+SCHEDULING_SLOT_MINUTES = env_int("CARELOOP_SCHEDULING_SLOT_MINUTES", 15)
+if not 1 <= SCHEDULING_SLOT_MINUTES <= 240:
+    raise ConfigurationError("CARELOOP_SCHEDULING_SLOT_MINUTES must be between 1 and 240")
+SCHEDULING_SERIES_LIMIT = env_int("CARELOOP_SCHEDULING_SERIES_LIMIT", 104)
+if SCHEDULING_SERIES_LIMIT < 1:
+    raise ConfigurationError("CARELOOP_SCHEDULING_SERIES_LIMIT must be at least 1")
 
 # Payments: the sandbox gateway by default; Stripe needs its three keys in production.
 PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))

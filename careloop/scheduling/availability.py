@@ -1,0 +1,202 @@
+"""Free slots: pure maths over one provider's calendar at one location.
+
+A day's open windows are its working hours minus breaks (wall-clock times in the location's
+zone, turned into instants on that day's own offset), nothing on a holiday. A slot starts on
+the slot grid from the start of a window, lies wholly inside one window, stays clear of time
+off, and with the type's buffer after it stays clear of every appointment that holds time
+(each with its own buffer). Slot starts are wall-clock times: one in a skipped hour does not
+exist, and one in a repeated hour is offered once (careloop.scheduling.localtime).
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from careloop.scheduling.localtime import exists, instant
+
+
+@dataclass(frozen=True)
+class WeeklyTimes:
+    """A recurring stretch of a weekday (hours or a break), valid between two dates inclusive."""
+
+    weekday: int
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open stretch of time [start, end) between two aware instants."""
+
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+@dataclass(frozen=True)
+class ProviderCalendar:
+    """Everything availability needs about one provider at one location.
+
+    `busy` holds the provider's appointments that hold time, at any location, each from its
+    start to the end of its buffer. `time_off` applies at every location.
+    """
+
+    provider_id: int
+    location_id: int
+    zone: ZoneInfo
+    hours: tuple[WeeklyTimes, ...]
+    breaks: tuple[WeeklyTimes, ...] = ()
+    holidays: frozenset[date] = frozenset()
+    time_off: tuple[Span, ...] = ()
+    busy: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Slot:
+    provider_id: int
+    location_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    duration: timedelta
+    buffer: timedelta = timedelta(0)
+    step: timedelta = timedelta(minutes=15)
+    earliest: datetime | None = None  # now plus the type's lead time
+    exclude: frozenset[datetime] = field(default_factory=frozenset)
+
+
+def open_windows(calendar: ProviderCalendar, day: date) -> list[Span]:
+    """The provider's working windows on `day` (a local date), breaks removed, in time order."""
+    if day in calendar.holidays:
+        return []
+    windows = [
+        Span(_at(day, hours.start, calendar.zone), _at(day, hours.end, calendar.zone))
+        for hours in calendar.hours
+        if hours.applies_on(day)
+    ]
+    breaks = [
+        Span(_at(day, pause.start, calendar.zone), _at(day, pause.end, calendar.zone))
+        for pause in calendar.breaks
+        if pause.applies_on(day)
+    ]
+    return _subtract(_merge(windows), breaks)
+
+
+def free_slots(
+    calendars: Iterable[ProviderCalendar], *, request: SlotRequest, first_day: date, last_day: date
+) -> list[Slot]:
+    """Every free slot from `first_day` to `last_day` (local dates, inclusive), in time order."""
+    slots = [
+        slot
+        for calendar in calendars
+        for day in _days(first_day, last_day)
+        for slot in day_slots(calendar, day, request)
+    ]
+    return sorted(slots, key=lambda slot: (slot.start, slot.provider_id, slot.location_id))
+
+
+def day_slots(calendar: ProviderCalendar, day: date, request: SlotRequest) -> Iterator[Slot]:
+    for window in open_windows(calendar, day):
+        local_start = window.start.astimezone(calendar.zone).replace(tzinfo=None)
+        local_end = window.end.astimezone(calendar.zone).replace(tzinfo=None)
+        wall = local_start
+        while wall < local_end:
+            candidate = wall
+            wall += request.step
+            if candidate.date() != day or not exists(candidate, calendar.zone):
+                continue
+            start = instant(candidate.date(), candidate.time(), calendar.zone)
+            if _free(calendar, window, start, request):
+                yield Slot(
+                    calendar.provider_id, calendar.location_id, start, start + request.duration
+                )
+
+
+def slot_problem(calendar: ProviderCalendar, start: datetime, request: SlotRequest) -> str | None:
+    """Why a visit of `request.duration` cannot start at `start`, or None if it can.
+
+    The answer is a code: outside_hours (no open window holds the start), duration_does_not_fit
+    (the window ends too soon), time_off, or slot_taken (another appointment or its buffer).
+    """
+    day = start.astimezone(calendar.zone).date()
+    visit = Span(start, start + request.duration)
+    window = next((w for w in open_windows(calendar, day) if w.start <= start < w.end), None)
+    if window is None:
+        return "outside_hours"
+    if not window.contains(visit):
+        return "duration_does_not_fit"
+    if any(visit.overlaps(away) for away in calendar.time_off):
+        return "time_off"
+    blocked = Span(start, visit.end + request.buffer)
+    if any(blocked.overlaps(taken) for taken in calendar.busy):
+        return "slot_taken"
+    return None
+
+
+def _free(calendar: ProviderCalendar, window: Span, start: datetime, request: SlotRequest) -> bool:
+    if request.earliest is not None and start < request.earliest:
+        return False
+    if start in request.exclude:
+        return False
+    visit = Span(start, start + request.duration)
+    if not window.contains(visit):
+        return False
+    if any(visit.overlaps(away) for away in calendar.time_off):
+        return False
+    blocked = Span(start, visit.end + request.buffer)
+    return not any(blocked.overlaps(taken) for taken in calendar.busy)
+
+
+def _at(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return instant(day, at, zone)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if merged and span.start <= merged[-1].end:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, span.end))
+        else:
+            merged.append(span)
+    return merged
+
+
+def _subtract(windows: list[Span], holes: list[Span]) -> list[Span]:
+    result = windows
+    for hole in holes:
+        pieces = []
+        for window in result:
+            if not window.overlaps(hole):
+                pieces.append(window)
+                continue
+            if window.start < hole.start:
+                pieces.append(Span(window.start, hole.start))
+            if hole.end < window.end:
+                pieces.append(Span(hole.end, window.end))
+        result = pieces
+    return result

@@ -1,0 +1,159 @@
+"""Reads that turn the stored calendar into the pure inputs of availability.py."""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from careloop.core import clock
+from careloop.core.errors import ValidationFailed
+from careloop.core.models import Holiday
+from careloop.scheduling.availability import (
+    ProviderCalendar,
+    Slot,
+    SlotRequest,
+    Span,
+    WeeklyTimes,
+    free_slots,
+)
+from careloop.scheduling.localtime import instant
+from careloop.scheduling.models import (
+    HOLDS_TIME,
+    Appointment,
+    AppointmentType,
+    Break,
+    ClinicHoliday,
+    Location,
+    TimeOff,
+    WorkingHours,
+)
+
+# How far past the searched days a busy appointment or time off can still matter: a visit
+# may run past midnight in another zone, and time off spans days.
+_MARGIN = timedelta(days=2)
+
+
+def location_zone(location: Location) -> ZoneInfo:
+    return ZoneInfo(location.time_zone) if location.time_zone else clock.clinic_zone()
+
+
+def slot_request(appointment_type: AppointmentType, *, now: datetime | None = None) -> SlotRequest:
+    moment = now or clock.now()
+    return SlotRequest(
+        duration=timedelta(minutes=appointment_type.duration_minutes),
+        buffer=timedelta(minutes=appointment_type.buffer_minutes),
+        step=timedelta(minutes=settings.SCHEDULING_SLOT_MINUTES),
+        earliest=moment + timedelta(minutes=appointment_type.lead_time_minutes),
+    )
+
+
+def provider_calendars(
+    *,
+    first_day: date,
+    last_day: date,
+    provider_ids: Iterable[int] | None = None,
+    location_ids: Iterable[int] | None = None,
+    ignore_appointment_ids: Iterable[int] = (),
+) -> list[ProviderCalendar]:
+    """One calendar per provider and location with working hours in the range."""
+    hours_rows = WorkingHours.objects.select_related("location").filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
+        location__active=True,
+    )
+    if provider_ids is not None:
+        hours_rows = hours_rows.filter(provider_id__in=list(provider_ids))
+    if location_ids is not None:
+        hours_rows = hours_rows.filter(location_id__in=list(location_ids))
+    pairs: dict[tuple[int, int], list[WeeklyTimes]] = {}
+    locations: dict[int, Location] = {}
+    for row in hours_rows:
+        pairs.setdefault((row.provider_id, row.location_id), []).append(_weekly(row))
+        locations[row.location_id] = row.location
+    if not pairs:
+        return []
+    providers = {provider for provider, _ in pairs}
+    span_start = instant(first_day, datetime.min.time(), clock.clinic_zone()) - _MARGIN
+    span_end = instant(last_day, datetime.min.time(), clock.clinic_zone()) + _MARGIN
+    breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
+    for pause in Break.objects.filter(provider_id__in=providers):
+        breaks.setdefault((pause.provider_id, pause.location_id), []).append(_weekly(pause))
+    time_off: dict[int, list[Span]] = {}
+    for away in TimeOff.objects.filter(
+        provider_id__in=providers, start_at__lt=span_end, end_at__gt=span_start
+    ):
+        time_off.setdefault(away.provider_id, []).append(Span(away.start_at, away.end_at))
+    busy: dict[int, list[Span]] = {}
+    for taken in (
+        Appointment.objects.filter(
+            provider_id__in=providers,
+            status__in=HOLDS_TIME,
+            start_at__lt=span_end,
+            blocked_until__gt=span_start,
+        )
+        .exclude(pk__in=list(ignore_appointment_ids))
+        .only("provider_id", "start_at", "blocked_until")
+    ):
+        busy.setdefault(taken.provider_id, []).append(Span(taken.start_at, taken.blocked_until))
+    holidays = list(ClinicHoliday.objects.filter(date__gte=first_day, date__lte=last_day))
+    # The clinic-wide holidays an admin sets beside the clinic's settings close every location.
+    closed = set(
+        Holiday.objects.filter(date__gte=first_day, date__lte=last_day).values_list(
+            "date", flat=True
+        )
+    )
+    calendars = []
+    for (provider_id, location_id), hours in sorted(pairs.items()):
+        calendars.append(
+            ProviderCalendar(
+                provider_id=provider_id,
+                location_id=location_id,
+                zone=location_zone(locations[location_id]),
+                hours=tuple(hours),
+                breaks=tuple(breaks.get((provider_id, location_id), [])),
+                holidays=frozenset(
+                    {h.date for h in holidays if h.location_id in (None, location_id)} | closed
+                ),
+                time_off=tuple(time_off.get(provider_id, [])),
+                busy=tuple(busy.get(provider_id, [])),
+            )
+        )
+    return calendars
+
+
+def available_slots(
+    *,
+    appointment_type: AppointmentType,
+    first_day: date,
+    last_day: date,
+    provider_ids: Iterable[int] | None = None,
+    location_ids: Iterable[int] | None = None,
+) -> list[Slot]:
+    """Free slots for a type across providers and locations, first day to last (inclusive)."""
+    if last_day < first_day:
+        raise ValidationFailed.single(
+            "last_day",
+            f"The last day {last_day.isoformat()} is before the first day {first_day.isoformat()}.",
+            "before_start",
+        )
+    calendars = provider_calendars(
+        first_day=first_day,
+        last_day=last_day,
+        provider_ids=provider_ids,
+        location_ids=location_ids,
+    )
+    return free_slots(
+        calendars, request=slot_request(appointment_type), first_day=first_day, last_day=last_day
+    )
+
+
+def _weekly(row: WorkingHours | Break) -> WeeklyTimes:
+    return WeeklyTimes(
+        weekday=row.weekday,
+        start=row.start_time,
+        end=row.end_time,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )

@@ -1,0 +1,298 @@
+"""Writes to the clinic's calendar settings: locations, hours, breaks, time off, holidays and
+appointment types. Only a practice admin may make them; each checks every field first and
+reports every problem at once, changing nothing.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from careloop.accounts.models import User
+from careloop.accounts.policy import Capability, require_capability
+from careloop.audit.services import audit_record
+from careloop.core.errors import FieldError, ValidationFailed
+from careloop.core.selectors import time_zone_names
+from careloop.scheduling.models import (
+    AppointmentType,
+    Break,
+    ClinicHoliday,
+    Location,
+    TimeOff,
+    VisitMode,
+    WorkingHours,
+)
+from careloop.scheduling.services.booking import BOOKABLE_ROLES
+
+MAX_DURATION_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class _Weekly:
+    """The shape hours and breaks share."""
+
+    weekday: int
+    start_time: time
+    end_time: time
+    valid_from: date | None
+    valid_until: date | None
+
+
+def _audit(actor: User, action: str, row: object, fields: list[str]) -> None:
+    audit_record(
+        action=f"scheduling.{action}",
+        actor=actor,
+        object_type=type(row).__name__.lower(),
+        object_id=getattr(row, "pk", ""),
+        detail={"fields": fields},
+    )
+
+
+def location_create(*, actor: User, name: str, address: str = "", time_zone: str = "") -> Location:
+    """Add a location; an empty time zone follows the clinic's."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors = []
+    cleaned = name.strip()
+    if not cleaned:
+        errors.append(FieldError("name", "Location name is required.", "required"))
+    elif Location.objects.filter(name__iexact=cleaned).exists():
+        errors.append(FieldError("name", f"There is already a location {cleaned}.", "duplicate"))
+    zone = time_zone.strip()
+    if zone and zone not in time_zone_names():
+        errors.append(
+            FieldError(
+                "time_zone",
+                f"“{zone}” is not an IANA time zone such as America/Chicago.",
+                "unknown_time_zone",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        location = Location.objects.create(name=cleaned, address=address.strip(), time_zone=zone)
+        _audit(actor, "location_create", location, ["name", "address", "time_zone"])
+    return location
+
+
+def _weekly_errors(provider: User, shape: _Weekly) -> list[FieldError]:
+    weekday, start_time, end_time = shape.weekday, shape.start_time, shape.end_time
+    valid_from, valid_until = shape.valid_from, shape.valid_until
+    errors = []
+    if provider.role not in BOOKABLE_ROLES:
+        errors.append(FieldError("provider", "Only providers and coaches have hours.", "invalid"))
+    if not 0 <= weekday <= 6:
+        errors.append(FieldError("weekday", "Choose a weekday (Monday 0 to Sunday 6).", "invalid"))
+    if end_time <= start_time:
+        errors.append(
+            FieldError(
+                "end_time",
+                f"The end {end_time:%H:%M} must be after the start {start_time:%H:%M}.",
+                "before_start",
+            )
+        )
+    if valid_from is not None and valid_until is not None and valid_until < valid_from:
+        errors.append(
+            FieldError(
+                "valid_until",
+                f"Valid until {valid_until.isoformat()} is before valid from "
+                f"{valid_from.isoformat()}.",
+                "before_start",
+            )
+        )
+    return errors
+
+
+def _same_stretch(shape: _Weekly) -> Q:
+    """Rows of the same weekday whose times and validity overlap the given ones."""
+    weekday, start_time, end_time = shape.weekday, shape.start_time, shape.end_time
+    valid_from, valid_until = shape.valid_from, shape.valid_until
+    condition = Q(weekday=weekday, start_time__lt=end_time, end_time__gt=start_time)
+    if valid_until is not None:
+        condition &= Q(valid_from__isnull=True) | Q(valid_from__lte=valid_until)
+    if valid_from is not None:
+        condition &= Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)
+    return condition
+
+
+def working_hours_add(
+    *,
+    actor: User,
+    provider: User,
+    location: Location,
+    weekday: int,
+    start_time: time,
+    end_time: time,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> WorkingHours:
+    """Add a stretch of a provider's weekday at a location.
+
+    A provider is at one place at a time: hours that overlap the provider's other hours on
+    that weekday, at any location, for overlapping dates, are refused.
+    """
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    shape = _Weekly(weekday, start_time, end_time, valid_from, valid_until)
+    errors = _weekly_errors(provider, shape)
+    if not errors:
+        clash = (
+            WorkingHours.objects.filter(provider=provider)
+            .filter(_same_stretch(shape))
+            .select_related("location")
+            .first()
+        )
+        if clash is not None:
+            errors.append(
+                FieldError(
+                    "start_time",
+                    f"These hours overlap {clash} at {clash.location}.",
+                    "overlaps",
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        hours = WorkingHours.objects.create(provider=provider, location=location, **asdict(shape))
+        _audit(actor, "working_hours_add", hours, list(asdict(shape)))
+    return hours
+
+
+def break_add(
+    *,
+    actor: User,
+    provider: User,
+    location: Location,
+    weekday: int,
+    start_time: time,
+    end_time: time,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> Break:
+    """Add a recurring break; it must lie inside the provider's hours there that weekday."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    shape = _Weekly(weekday, start_time, end_time, valid_from, valid_until)
+    errors = _weekly_errors(provider, shape)
+    if not errors:
+        inside = WorkingHours.objects.filter(
+            provider=provider,
+            location=location,
+            weekday=weekday,
+            start_time__lte=start_time,
+            end_time__gte=end_time,
+        ).exists()
+        if not inside:
+            errors.append(
+                FieldError(
+                    "start_time",
+                    f"A break must lie inside the provider's hours at {location} that day.",
+                    "outside_hours",
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        pause = Break.objects.create(provider=provider, location=location, **asdict(shape))
+        _audit(actor, "break_add", pause, list(asdict(shape)))
+    return pause
+
+
+def time_off_add(
+    *, actor: User, provider: User, start_at: datetime, end_at: datetime, reason: str = ""
+) -> TimeOff:
+    """Record a provider away between two instants (booked visits are left for staff to move)."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors = []
+    if provider.role not in BOOKABLE_ROLES:
+        errors.append(
+            FieldError("provider", "Only providers and coaches take time off.", "invalid")
+        )
+    for field, value in (("start_at", start_at), ("end_at", end_at)):
+        if timezone.is_naive(value):
+            errors.append(FieldError(field, "Give the time with its time zone.", "naive"))
+    if not errors and end_at <= start_at:
+        errors.append(FieldError("end_at", "The end must be after the start.", "before_start"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        away = TimeOff.objects.create(
+            provider=provider, start_at=start_at, end_at=end_at, reason=reason.strip()
+        )
+        _audit(actor, "time_off_add", away, ["start_at", "end_at", "reason"])
+    return away
+
+
+def clinic_holiday_add(
+    *, actor: User, date: date, name: str, location: Location | None = None
+) -> ClinicHoliday:
+    """Close one location (or, without one, every location) on a date."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors = []
+    cleaned = name.strip()
+    if not cleaned:
+        errors.append(FieldError("name", "Holiday name is required.", "required"))
+    if ClinicHoliday.objects.filter(date=date, location=location).exists():
+        errors.append(
+            FieldError("date", f"{date.isoformat()} is already a holiday there.", "duplicate")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        holiday = ClinicHoliday.objects.create(date=date, name=cleaned, location=location)
+        _audit(actor, "holiday_add", holiday, ["date", "name", "location"])
+    return holiday
+
+
+def appointment_type_create(
+    *,
+    actor: User,
+    name: str,
+    duration_minutes: int,
+    buffer_minutes: int = 0,
+    mode: VisitMode = VisitMode.IN_PERSON,
+    service_kind: str = "",
+    lead_time_minutes: int = 0,
+    self_bookable: bool = False,
+    late_cancel_window_hours: int = 24,
+    late_cancel_fee: int = 0,
+    no_show_fee: int = 0,
+) -> AppointmentType:
+    """Add an appointment type; `plans_allowed` starts empty (every patient may book it)."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors = []
+    cleaned = name.strip()
+    if not cleaned:
+        errors.append(FieldError("name", "Appointment type name is required.", "required"))
+    elif AppointmentType.objects.filter(name__iexact=cleaned).exists():
+        errors.append(FieldError("name", f"There is already a type {cleaned}.", "duplicate"))
+    if not 5 <= duration_minutes <= MAX_DURATION_MINUTES:
+        errors.append(
+            FieldError(
+                "duration_minutes",
+                f"A visit lasts between 5 and {MAX_DURATION_MINUTES} minutes.",
+                "out_of_range",
+            )
+        )
+    numbers = {
+        "buffer_minutes": buffer_minutes,
+        "lead_time_minutes": lead_time_minutes,
+        "late_cancel_window_hours": late_cancel_window_hours,
+        "late_cancel_fee": late_cancel_fee,
+        "no_show_fee": no_show_fee,
+    }
+    for field, value in numbers.items():
+        if value < 0:
+            errors.append(FieldError(field, "Must be zero or more.", "min_value"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        kind = AppointmentType.objects.create(
+            name=cleaned,
+            duration_minutes=duration_minutes,
+            mode=mode,
+            service_kind=service_kind,
+            self_bookable=self_bookable,
+            **numbers,
+        )
+        _audit(actor, "appointment_type_create", kind, ["name", "duration_minutes", *numbers])
+    return kind

@@ -1,0 +1,71 @@
+"""Searching free slots for a type across providers and locations from the stored calendar."""
+
+from datetime import time, timedelta
+
+import pytest
+
+from careloop.accounts.roles import Role
+from careloop.core.errors import ValidationFailed
+from careloop.scheduling.selectors.calendars import available_slots
+from careloop.scheduling.services.booking import appointment_book
+from careloop.scheduling.tests.builders import (
+    MONDAY,
+    NEW_YORK,
+    clinic_in_new_york,
+    local,
+    make_location,
+    make_type,
+    weekday_hours,
+)
+from careloop.testing.factories import make_user
+
+
+def _described(slots):
+    return [
+        (slot.provider_id, slot.location_id, slot.start.astimezone(NEW_YORK).strftime("%H:%M"))
+        for slot in slots
+    ]
+
+
+def test_slots_span_providers_and_locations_and_skip_booked_visits(
+    front_desk, provider, patient_ann
+):
+    clinic_in_new_york()
+    midtown, uptown = make_location("Midtown"), make_location("Uptown", time_zone="America/Chicago")
+    coach = make_user(role=Role.COORDINATOR)
+    weekday_hours(provider, midtown, start=time(9), end=time(10), lunch=False)
+    weekday_hours(coach, uptown, start=time(9), end=time(10), lunch=False)
+    kind = make_type(duration_minutes=30, buffer_minutes=0)
+    appointment_book(
+        actor=front_desk,
+        patient=patient_ann,
+        provider=provider,
+        location=midtown,
+        appointment_type=kind,
+        start_at=local(MONDAY, 9),
+    )
+
+    slots = available_slots(appointment_type=kind, first_day=MONDAY, last_day=MONDAY)
+
+    # Uptown keeps Chicago time: its 9:00 is 10:00 in New York.
+    assert _described(slots) == [
+        (provider.pk, midtown.pk, "09:30"),
+        (coach.pk, uptown.pk, "10:00"),
+        (coach.pk, uptown.pk, "10:15"),
+        (coach.pk, uptown.pk, "10:30"),
+    ]
+    only_coach = available_slots(
+        appointment_type=kind, first_day=MONDAY, last_day=MONDAY, provider_ids=[coach.pk]
+    )
+    assert {slot.provider_id for slot in only_coach} == {coach.pk}
+
+
+def test_a_search_whose_last_day_is_before_its_first_is_refused_naming_the_field(db):
+    clinic_in_new_york()
+
+    with pytest.raises(ValidationFailed) as refused:
+        available_slots(
+            appointment_type=make_type(), first_day=MONDAY, last_day=MONDAY - timedelta(days=1)
+        )
+
+    assert [(e.field, e.code) for e in refused.value.errors] == [("last_day", "before_start")]
