@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "careloop.patients",
     "careloop.memberships",
     "careloop.billing",
+    "careloop.care",
     "careloop.api",
     "careloop.web",
     "careloop.demo",
@@ -214,6 +215,10 @@ BILLING_BATCH_SIZE = env_int("CARELOOP_BILLING_BATCH_SIZE", 100)
 if BILLING_BATCH_SIZE < 1:
     raise ConfigurationError("CARELOOP_BILLING_BATCH_SIZE must be at least 1")
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
+# Care work appears this many days before it falls due (generated on demand, not a year ahead).
+CARE_HORIZON_DAYS = env_int("CARELOOP_CARE_HORIZON_DAYS", 14)
+if not 1 <= CARE_HORIZON_DAYS <= 90:
+    raise ConfigurationError("CARELOOP_CARE_HORIZON_DAYS must be from 1 to 90")
 
 # Payments: the sandbox gateway by default; Stripe needs its three keys in production.
 PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))
