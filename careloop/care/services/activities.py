@@ -1,6 +1,6 @@
 """Checking an activity's fields (a protocol's or a care plan's) before it is written."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from careloop.accounts.roles import STAFF_ROLES
@@ -30,7 +30,6 @@ class ActivitySpec:
     service_kind: str = ""
     instructions: str = ""
     order: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def activity_columns(spec: ActivitySpec) -> dict[str, Any]:
