@@ -1,6 +1,7 @@
 """Properties of the timing maths over any start date and any valid timing."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ starts = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 @st.composite
 def valid_timings(draw: st.DrawFn) -> Timing:
     end = draw(st.sampled_from(["never", "occurrences", "months"]))
-    columns = {
+    columns: dict[str, Any] = {
         "first_offset_days": draw(st.integers(0, 120)),
         "end_after_occurrences": draw(st.integers(1, 12)) if end == "occurrences" else None,
         "end_after_months": draw(st.integers(1, 36)) if end == "months" else None,
