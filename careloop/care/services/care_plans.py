@@ -158,7 +158,7 @@ def care_plan_transition(
                     actor=actor,
                     task=task,
                     action=TaskAction.CANCEL,
-                    reason=reason or f"Care plan {action.value}d.",
+                    reason=reason or f"Care plan {target.label.lower()}.",
                     audit=False,
                 )
         CarePlanChange.objects.create(

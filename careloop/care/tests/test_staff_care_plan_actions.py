@@ -134,3 +134,17 @@ def test_a_closed_care_plan_cannot_be_suspended_and_nothing_changes(admin, coach
     assert refused.value.code == "illegal_care_plan_transition"
     assert _counts() == before
     assert [task.status for task in tasks(care_plan)] == ["cancelled"]
+
+
+def test_ending_a_care_plan_cancels_its_unfinished_tasks_saying_why(admin, coach, patient_ann):
+    freeze_on(date(2026, 5, 4))
+    care_plan = care_plan_apply(
+        actor=coach, patient=patient_ann, protocol=protocol(admin, None, check_in())
+    )
+    care_plan_transition(
+        actor=coach, care_plan=care_plan, action=PlanAction.END, effective_on=date(2026, 5, 6)
+    )
+
+    (task,) = tasks(care_plan)
+    assert task.changes.get(action="cancel").reason == "Care plan ended."
+    assert care_plan.ended_on == date(2026, 5, 6)
