@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "careloop.memberships",
     "careloop.billing",
     "careloop.scheduling",
+    "careloop.care",
     "careloop.api",
     "careloop.web",
     "careloop.demo",
@@ -223,6 +224,11 @@ if not 1 <= SCHEDULING_SLOT_MINUTES <= 240:
 SCHEDULING_SERIES_LIMIT = env_int("CARELOOP_SCHEDULING_SERIES_LIMIT", 104)
 if SCHEDULING_SERIES_LIMIT < 1:
     raise ConfigurationError("CARELOOP_SCHEDULING_SERIES_LIMIT must be at least 1")
+
+# Care work appears this many days before it falls due (generated on demand, not a year ahead).
+CARE_HORIZON_DAYS = env_int("CARELOOP_CARE_HORIZON_DAYS", 14)
+if not 1 <= CARE_HORIZON_DAYS <= 90:
+    raise ConfigurationError("CARELOOP_CARE_HORIZON_DAYS must be from 1 to 90")
 
 # Payments: the sandbox gateway by default; Stripe needs its three keys in production.
 PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))

@@ -67,6 +67,7 @@ def test_a_tick_enqueues_every_registered_job_that_is_due():
         "apply_due_scheduled_changes",
         "billing_payments_settle",
         "billing_run_daily",
+        "care_work_generate",
         "deliver_due_notifications",
         "grant_current_entitlements",
         "prune_background_records",

@@ -1,0 +1,19 @@
+from careloop.core.errors import Conflict
+
+
+class IllegalCarePlanTransition(Conflict):
+    """The action is not allowed in the care plan's current status."""
+
+    code = "illegal_care_plan_transition"
+
+
+class IllegalTaskTransition(Conflict):
+    """The action is not allowed in the task's current status."""
+
+    code = "illegal_task_transition"
+
+
+class ProtocolAlreadyApplied(Conflict):
+    """The patient already has an open care plan from this protocol."""
+
+    code = "protocol_already_applied"

@@ -1,0 +1,70 @@
+"""The care plan and task lifecycles as data: which action may run in which status, and where
+it leads. `care_plan_transition` and `care_task_transition` (services) are the only functions
+that change a status: they check these tables and record history."""
+
+from enum import StrEnum
+
+from careloop.care.errors import IllegalCarePlanTransition, IllegalTaskTransition
+from careloop.care.models import CarePlanStatus as P
+from careloop.care.models import TaskStatus as T
+
+
+class PlanAction(StrEnum):
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    CLOSE = "close"
+    END = "end"
+
+
+PLAN_TRANSITIONS: dict[PlanAction, dict[P, P]] = {
+    PlanAction.SUSPEND: {P.ACTIVE: P.SUSPENDED},
+    PlanAction.RESUME: {P.SUSPENDED: P.ACTIVE},
+    PlanAction.CLOSE: {P.ACTIVE: P.CLOSED, P.SUSPENDED: P.CLOSED},
+    PlanAction.END: {P.ACTIVE: P.ENDED, P.SUSPENDED: P.ENDED},
+}
+
+
+class TaskAction(StrEnum):
+    START = "start"
+    COMPLETE = "complete"
+    SKIP = "skip"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    REASSIGN = "reassign"
+
+
+TASK_TRANSITIONS: dict[TaskAction, dict[T, T]] = {
+    TaskAction.START: {T.OPEN: T.IN_PROGRESS},
+    TaskAction.COMPLETE: {T.OPEN: T.DONE, T.IN_PROGRESS: T.DONE},
+    TaskAction.SKIP: {T.OPEN: T.SKIPPED, T.IN_PROGRESS: T.SKIPPED},
+    TaskAction.CANCEL: {T.OPEN: T.CANCELLED, T.IN_PROGRESS: T.CANCELLED},
+    # Actions that keep the status, allowed while the task is unfinished.
+    TaskAction.RESCHEDULE: {T.OPEN: T.OPEN, T.IN_PROGRESS: T.IN_PROGRESS},
+    TaskAction.REASSIGN: {T.OPEN: T.OPEN, T.IN_PROGRESS: T.IN_PROGRESS},
+}
+
+
+def _allowed(statuses: list[str]) -> str:
+    return ", or ".join(sorted(statuses))
+
+
+def plan_target(status: P, action: PlanAction) -> P:
+    target = PLAN_TRANSITIONS[action].get(status)
+    if target is None:
+        allowed = [str(s.label).lower() for s in PLAN_TRANSITIONS[action]]
+        raise IllegalCarePlanTransition(
+            f"A care plan that is {P(status).label.lower()} cannot {action.value}; that is "
+            f"possible only when it is {_allowed(allowed)}."
+        )
+    return target
+
+
+def task_target(status: T, action: TaskAction) -> T:
+    target = TASK_TRANSITIONS[action].get(status)
+    if target is None:
+        allowed = [str(s.label).lower() for s in TASK_TRANSITIONS[action]]
+        raise IllegalTaskTransition(
+            f"A task that is {T(status).label.lower()} cannot {action.value}; that is "
+            f"possible only when it is {_allowed(allowed)}."
+        )
+    return target

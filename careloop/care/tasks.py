@@ -1,0 +1,12 @@
+"""Background tasks of care. Each is idempotent: running one twice changes nothing twice."""
+
+from django_tasks import task
+
+from careloop.care.services.generation import care_work_generate
+from careloop.core import clock
+
+
+@task()
+def care_work_generate_daily() -> int:
+    """Create the care work falling due within the horizon (once a day)."""
+    return care_work_generate(as_of=clock.today())
