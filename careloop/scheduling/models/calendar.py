@@ -176,7 +176,17 @@ class AppointmentType(models.Model):
     self_bookable = models.BooleanField(default=False)
     late_cancel_window_hours = models.PositiveIntegerField(default=24)
     late_cancel_fee = models.PositiveIntegerField(default=0, help_text="Minor units.")
+    late_cancel_keeps_allowance = models.BooleanField(
+        default=True, help_text="A late cancel counts as a use of the held allowance."
+    )
     no_show_fee = models.PositiveIntegerField(default=0, help_text="Minor units.")
+    no_show_keeps_allowance = models.BooleanField(
+        default=True, help_text="A no-show counts as a use of the held allowance."
+    )
+    non_members_allowed = models.BooleanField(
+        default=True,
+        help_text="Patients without a covering membership may book it at the a-la-carte price.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -190,3 +200,28 @@ class AppointmentType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LapsedMembershipBooking(models.TextChoices):
+    WARN = "warn", "Warn, then book"
+    BLOCK = "block", "Refuse the booking"
+
+
+class SchedulingSettings(models.Model):
+    """Clinic-wide booking policy; one row (defaults apply while there is none).
+
+    `lapsed_membership_booking` says what booking does for a patient whose membership is past
+    due or paused: warn (the visit is then priced as the membership's coverage says) or block.
+    """
+
+    lapsed_membership_booking = models.CharField(
+        max_length=10,
+        choices=LapsedMembershipBooking.choices,
+        default=LapsedMembershipBooking.WARN,
+    )
+
+    class Meta:
+        verbose_name_plural = "scheduling settings"
+
+    def __str__(self) -> str:
+        return "scheduling settings"
