@@ -21,6 +21,7 @@ from careloop.patients.access import access_patient
 from careloop.scheduling.lifecycle import Action
 from careloop.scheduling.models import (
     Appointment,
+    AppointmentSeries,
     AppointmentType,
     Location,
     SeriesFrequency,
@@ -33,6 +34,7 @@ from careloop.scheduling.series import SeriesRule
 from careloop.scheduling.services import calendar
 from careloop.scheduling.services.booking import appointment_book
 from careloop.scheduling.services.series import SeriesOutcome, series_book
+from careloop.scheduling.services.series_changes import Scope, series_cancel, series_move
 from careloop.scheduling.services.status import appointment_transition
 
 scheduling_router = Router(tags=["scheduling"])
@@ -597,3 +599,50 @@ def series_check(request: HttpRequest, payload: SeriesIn) -> SeriesOut:
 )
 def series_create(request: HttpRequest, payload: SeriesIn) -> Status[SeriesOut]:
     return Status(201, _series(request, payload, check_only=False))
+
+
+class SeriesMoveIn(Schema):
+    scope: Scope = Field(description="one, following (this and later) or all")
+    occurrence_index: int | None = Field(None, description="Required unless the scope is all")
+    local_start_time: time | None = Field(None, description="Each occurrence keeps its date")
+    start_at: datetime | None = Field(None, description="Only for one occurrence")
+
+
+class SeriesCancelIn(Schema):
+    scope: Scope
+    occurrence_index: int | None = None
+    reason: str = ""
+
+
+def _get_series(user: User, series_id: int) -> AppointmentSeries:
+    found = AppointmentSeries.objects.filter(id=series_id).select_related("location").first()
+    if found is None:
+        raise NotFound("No such series.")
+    access_patient(user, found.patient_id, capability=Capability.APPOINTMENT_BOOK)
+    return found
+
+
+@scheduling_router.post(
+    "/series/{series_id}/move",
+    response=list[AppointmentOut],
+    summary="Move one occurrence, this and the following, or all; all or nothing",
+    openapi_extra=needs(Capability.APPOINTMENT_BOOK),
+)
+def series_move_endpoint(
+    request: HttpRequest, series_id: int, payload: SeriesMoveIn
+) -> list[Appointment]:
+    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    return series_move(actor=user, series=_get_series(user, series_id), **payload.model_dump())
+
+
+@scheduling_router.post(
+    "/series/{series_id}/cancel",
+    response=list[AppointmentOut],
+    summary="Cancel one occurrence, this and the following, or all",
+    openapi_extra=needs(Capability.APPOINTMENT_BOOK),
+)
+def series_cancel_endpoint(
+    request: HttpRequest, series_id: int, payload: SeriesCancelIn
+) -> list[Appointment]:
+    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    return series_cancel(actor=user, series=_get_series(user, series_id), **payload.model_dump())

@@ -356,3 +356,33 @@ def test_patients_and_billing_staff_cannot_reach_the_schedule(clinic, billing, p
 
     assert as_billing.status_code == 403
     assert as_patient.status_code == 404
+
+
+def test_a_series_is_moved_from_one_occurrence_on_and_then_cancelled(
+    clinic, front_desk, patient_ann
+):
+    clinic.enroll(patient_ann)
+    client = signed_in_client(front_desk)
+    booked = send(
+        client,
+        "POST",
+        "/api/v1/scheduling/series",
+        _series_body(clinic, patient_ann, acknowledged_price=MEMBER_PRICE),
+    ).json()
+    url = f"/api/v1/scheduling/series/{booked['series_id']}"
+
+    moved = send(
+        client,
+        "POST",
+        f"{url}/move",
+        {"scope": "following", "occurrence_index": 1, "local_start_time": "15:00"},
+    )
+    missing = send(client, "POST", f"{url}/move", {"scope": "one", "local_start_time": "15:00"})
+    cancelled = send(client, "POST", f"{url}/cancel", {"scope": "all"})
+
+    assert [row["start_at"] for row in moved.json()] == [
+        "2026-06-09T19:00:00Z",
+        "2026-06-16T19:00:00Z",
+    ]
+    assert _fields(missing) == [("occurrence_index", "required")]
+    assert [row["status"] for row in cancelled.json()] == ["cancelled"] * 3

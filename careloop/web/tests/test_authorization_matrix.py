@@ -88,8 +88,11 @@ from careloop.scheduling.models import (
     AppointmentStatusChange,
     AppointmentType,
     Location,
+    SeriesFrequency,
     WorkingHours,
 )
+from careloop.scheduling.series import SeriesRule
+from careloop.scheduling.services.series import series_book
 from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_patient, make_user
 from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET, signed_webhook, stripe_event
@@ -1102,9 +1105,31 @@ def _api_appointment(world: World, target: str, path: str) -> Appointment:
     )
 
 
+def _api_series(world: World, target: str) -> AppointmentSeries:
+    """The target patient's two weekly visits at 16:00 (own) or 17:00 (other)."""
+    schedule = _api_schedule(world)
+    outcome = series_book(
+        actor=world.actors["admin"],
+        patient=world.own if target == "own" else world.other,
+        provider=schedule.provider,
+        location=schedule.location,
+        appointment_type=schedule.kind,
+        rule=SeriesRule(
+            frequency=SeriesFrequency.WEEKLY,
+            start_date=schedule.visit_day,
+            local_start_time=time(16 if target == "own" else 17),
+            count=2,
+        ),
+    )
+    assert outcome.series is not None
+    return outcome.series
+
+
 def _api_scheduling_url(url: str, path: str, world: World, target: str) -> str:
     schedule = _api_schedule(world)
     patient = world.own if target == "own" else world.other
+    if "{series_id}" in url:
+        url = url.replace("{series_id}", str(_api_series(world, target).id))
     if "{appointment_id}" in url:
         url = url.replace("{appointment_id}", str(_api_appointment(world, target, path).id))
     day = schedule.visit_day.isoformat()
@@ -1164,6 +1189,11 @@ def _api_scheduling_body(
         },
         "/api/v1/scheduling/series/check": series,
         "/api/v1/scheduling/series": series,
+        "/api/v1/scheduling/series/{series_id}/move": {
+            "scope": "all",
+            "local_start_time": "08:00" if target == "own" else "09:00",
+        },
+        "/api/v1/scheduling/series/{series_id}/cancel": {"scope": "all"},
     }
     return bodies.get(path, {})
 
