@@ -269,8 +269,16 @@ def availability_search(
     last_day: date,
     provider_id: int | None = None,
     location_id: int | None = None,
+    patient_id: int | None = None,
 ) -> list[SlotOut]:
-    _staff(request, Capability.SCHEDULE_VIEW)
+    """Slots priority capacity holds are offered only to members of the held plans (the
+    patient's plan when `patient_id` is given) until their release time."""
+    user = _staff(request, Capability.SCHEDULE_VIEW)
+    patient = (
+        access_patient(user, patient_id, capability=Capability.SCHEDULE_VIEW)
+        if patient_id is not None
+        else None
+    )
     kind = _get_type(appointment_type_id)
     if (last_day - first_day).days >= SEARCH_DAYS_LIMIT:
         raise ValidationFailed.single(
@@ -282,6 +290,7 @@ def availability_search(
         last_day=last_day,
         provider_ids=[provider_id] if provider_id is not None else None,
         location_ids=[location_id] if location_id is not None else None,
+        patient=patient,
     )
     return [
         SlotOut(

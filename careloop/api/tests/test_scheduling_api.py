@@ -386,3 +386,31 @@ def test_a_series_is_moved_from_one_occurrence_on_and_then_cancelled(
     ]
     assert _fields(missing) == [("occurrence_index", "required")]
     assert [row["status"] for row in cancelled.json()] == ["cancelled"] * 3
+
+
+def test_availability_for_a_patient_follows_priority_capacity(
+    clinic, front_desk, patient_ann, patient_bob
+):
+    from datetime import time
+
+    from careloop.core import clock
+    from careloop.scheduling.models import PriorityCapacity
+
+    clinic.enroll(patient_ann)
+    rule = PriorityCapacity.objects.create(
+        name="Active Care mornings", start_time=time(9), end_time=time(12), release_time=time(8)
+    )
+    rule.plans.add(clinic.plan)
+    clock.freeze(local(TUESDAY, 7))
+    client = signed_in_client(front_desk)
+    base = (
+        f"/api/v1/scheduling/availability?appointment_type_id={clinic.visit.id}"
+        f"&first_day={TUESDAY}&last_day={TUESDAY}"
+    )
+
+    ann = send(client, "GET", f"{base}&patient_id={patient_ann.id}").json()
+    bob = send(client, "GET", f"{base}&patient_id={patient_bob.id}").json()
+
+    assert ann[0]["start"] == "2026-06-02T13:00:00Z"
+    assert bob[0]["start"] == "2026-06-02T17:00:00Z"
+    assert len(ann) - len(bob) == 11

@@ -225,3 +225,40 @@ class SchedulingSettings(models.Model):
 
     def __str__(self) -> str:
         return "scheduling settings"
+
+
+class PriorityCapacity(models.Model):
+    """Slots held for members of chosen plans until a release time, then open to everyone.
+
+    A slot is held when it starts at or after `start_time` and before `end_time` (wall-clock at
+    the location) on a provider's calendar this rule names (no provider: every provider; no
+    type: every type), until `release_time` on the day `release_days_before` days before the
+    slot's day. E.g. same-day slots from 13:00 to 17:00 held for Concierge until 8:00 that day.
+    """
+
+    name = models.CharField(max_length=120)
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    plans = models.ManyToManyField(Plan, related_name="+")
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    release_days_before = models.PositiveSmallIntegerField(default=0)
+    release_time = models.TimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "priority capacity"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="priority_capacity_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -32,6 +32,7 @@ from careloop.scheduling.models import (
     AppointmentType,
     Location,
 )
+from careloop.scheduling.priority import release_at
 from careloop.scheduling.selectors.calendars import location_zone, provider_calendars, slot_request
 from careloop.scheduling.selectors.effects import (
     BookingEffect,
@@ -39,6 +40,7 @@ from careloop.scheduling.selectors.effects import (
     booking_effect,
     visit_day,
 )
+from careloop.scheduling.selectors.priority import slot_held
 from careloop.scheduling.services.locks import lock_provider_calendar
 
 HOLD_SOURCE = "appointment"  # the ledger's source_type for an appointment's hold and use
@@ -103,6 +105,24 @@ def booking_problems(
     ):
         errors.append(
             FieldError("membership", "The patient is not a member of this membership then.")
+        )
+    held = slot_held(
+        patient=request.patient,
+        provider_id=request.provider.pk,
+        appointment_type=kind,
+        location=request.location,
+        start=start,
+    )
+    if held is not None:
+        release = release_at(held, start, location_zone(request.location))
+        local = release.astimezone(location_zone(request.location))
+        errors.append(
+            FieldError(
+                "start_at",
+                f"This time is held for members of {', '.join(held.plan_names)} until "
+                f"{local:%Y-%m-%d %H:%M}.",
+                "held_for_priority",
+            )
         )
     if effect is None:
         effect = booking_effect(
