@@ -36,7 +36,7 @@ def appointment_transition(
     with transaction.atomic():
         locked = (
             Appointment.objects.select_for_update()
-            .select_related("appointment_type", "location", "patient", "service")
+            .select_related("appointment_type", "location", "patient")
             .get(pk=appointment.pk)
         )
         source = AppointmentStatus(locked.status)
