@@ -36,6 +36,8 @@ class Capability(StrEnum):
     BILLING_COLLECT = "billing.collect"
     BILLING_MANAGE = "billing.manage"
     BILLING_REFUND = "billing.refund"
+    SCHEDULE_VIEW = "schedule.view"
+    APPOINTMENT_BOOK = "appointment.book"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -70,6 +72,11 @@ POLICY: dict[Capability, frozenset[Role]] = {
     # Void, waive, write off, create discount codes, billing runs and billing settings.
     Capability.BILLING_MANAGE: frozenset({Role.ADMIN, Role.BILLING}),
     Capability.BILLING_REFUND: frozenset({Role.ADMIN, Role.BILLING}),
+    # Calendars show who sees whom: clinical staff and the desk, not billing. Changing the
+    # calendar itself (locations, hours, types) is clinic configuration.
+    Capability.SCHEDULE_VIEW: _CLINICAL_AND_DESK,
+    # Book, confirm, check in, complete, cancel, mark a no-show.
+    Capability.APPOINTMENT_BOOK: _CLINICAL_AND_DESK,
 }
 
 

@@ -18,6 +18,7 @@ from careloop.api.catalog import plans_router, services_router, sponsors_router
 from careloop.api.memberships import coverage_router, memberships_router
 from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
+from careloop.api.scheduling import scheduling_router
 
 api = NinjaAPI(
     title="Careloop API",
@@ -46,6 +47,7 @@ api.add_router("/billing/discounts", discounts_router)
 api.add_router("/billing/runs", runs_router)
 api.add_router("/billing/memberships", billing_memberships_router)
 api.add_router("/billing/webhooks", webhooks_router)
+api.add_router("/scheduling", scheduling_router)
 
 
 class MeOut(Schema):

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.memberships.errors import AlreadyCovered
+from careloop.scheduling.errors import SeriesHasConflicts
 
 PROBLEM_TYPE_BASE = "https://careloop.invalid/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -27,6 +28,7 @@ def problem(
     title: str,
     detail: str,
     errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
@@ -38,6 +40,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM_CONTENT_TYPE
     return response
@@ -66,6 +69,31 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             title="Conflict",
             detail=error.message,
             errors=_field_errors(error),
+        )
+
+    @api.exception_handler(SeriesHasConflicts)
+    def series_has_conflicts(request: HttpRequest, error: SeriesHasConflicts) -> HttpResponse:
+        # Each occurrence with its problem and alternatives, so the caller can move the
+        # conflicting ones and book again.
+        occurrences = [
+            {
+                "index": check.index,
+                "start": check.start.isoformat(),
+                "free": check.free,
+                "problem": check.problem,
+                "message": check.message,
+                "alternatives": [start.isoformat() for start in check.alternatives],
+            }
+            for check in error.occurrences
+        ]
+        return problem(
+            api,
+            request,
+            status=409,
+            code=error.code,
+            title="Conflict",
+            detail=error.message,
+            extra={"occurrences": occurrences},
         )
 
     @api.exception_handler(ValidationFailed)

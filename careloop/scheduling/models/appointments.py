@@ -108,6 +108,20 @@ class Appointment(models.Model):
         max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
     late_cancel = models.BooleanField(default=False)
+    service = models.ForeignKey(
+        "memberships.Service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The plan service the visit uses; empty when its type uses none.",
+    )
+    coverage = models.CharField(
+        max_length=20, blank=True, help_text="The membership effect when booked (BookingOutcome)."
+    )
+    quoted_price = models.PositiveIntegerField(
+        default=0, help_text="Minor units the patient agreed to pay for the visit when booked."
+    )
     series = models.ForeignKey(
         AppointmentSeries,
         null=True,

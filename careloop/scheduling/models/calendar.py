@@ -176,7 +176,17 @@ class AppointmentType(models.Model):
     self_bookable = models.BooleanField(default=False)
     late_cancel_window_hours = models.PositiveIntegerField(default=24)
     late_cancel_fee = models.PositiveIntegerField(default=0, help_text="Minor units.")
+    late_cancel_keeps_allowance = models.BooleanField(
+        default=True, help_text="A late cancel counts as a use of the held allowance."
+    )
     no_show_fee = models.PositiveIntegerField(default=0, help_text="Minor units.")
+    no_show_keeps_allowance = models.BooleanField(
+        default=True, help_text="A no-show counts as a use of the held allowance."
+    )
+    non_members_allowed = models.BooleanField(
+        default=True,
+        help_text="Patients without a covering membership may book it at the a-la-carte price.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -185,6 +195,68 @@ class AppointmentType(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5, duration_minutes__lte=24 * 60),
                 name="appointment_type_duration_sensible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LapsedMembershipBooking(models.TextChoices):
+    WARN = "warn", "Warn, then book"
+    BLOCK = "block", "Refuse the booking"
+
+
+class SchedulingSettings(models.Model):
+    """Clinic-wide booking policy; one row (defaults apply while there is none).
+
+    `lapsed_membership_booking` says what booking does for a patient whose membership is past
+    due or paused: warn (the visit is then priced as the membership's coverage says) or block.
+    """
+
+    lapsed_membership_booking = models.CharField(
+        max_length=10,
+        choices=LapsedMembershipBooking.choices,
+        default=LapsedMembershipBooking.WARN,
+    )
+
+    class Meta:
+        verbose_name_plural = "scheduling settings"
+
+    def __str__(self) -> str:
+        return "scheduling settings"
+
+
+class PriorityCapacity(models.Model):
+    """Slots held for members of chosen plans until a release time, then open to everyone.
+
+    A slot is held when it starts at or after `start_time` and before `end_time` (wall-clock at
+    the location) on a provider's calendar this rule names (no provider: every provider; no
+    type: every type), until `release_time` on the day `release_days_before` days before the
+    slot's day. E.g. same-day slots from 13:00 to 17:00 held for Concierge until 8:00 that day.
+    """
+
+    name = models.CharField(max_length=120)
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    plans = models.ManyToManyField(Plan, related_name="+")
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    release_days_before = models.PositiveSmallIntegerField(default=0)
+    release_time = models.TimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "priority capacity"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="priority_capacity_end_after_start",
             )
         ]
 

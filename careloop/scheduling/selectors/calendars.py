@@ -2,10 +2,14 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from careloop.patients.models import Patient
 
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
@@ -29,6 +33,7 @@ from careloop.scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from careloop.scheduling.priority import holding_window
 
 # How far past the searched days a busy appointment or time off can still matter: a visit
 # may run past midnight in another zone, and time off spans days.
@@ -130,8 +135,10 @@ def available_slots(
     last_day: date,
     provider_ids: Iterable[int] | None = None,
     location_ids: Iterable[int] | None = None,
+    patient: "Patient | None" = None,
 ) -> list[Slot]:
-    """Free slots for a type across providers and locations, first day to last (inclusive)."""
+    """Free slots for a type across providers and locations, first day to last (inclusive),
+    without those priority capacity holds from `patient`'s plan."""
     if last_day < first_day:
         raise ValidationFailed.single(
             "last_day",
@@ -144,9 +151,43 @@ def available_slots(
         provider_ids=provider_ids,
         location_ids=location_ids,
     )
-    return free_slots(
+    slots = free_slots(
         calendars, request=slot_request(appointment_type), first_day=first_day, last_day=last_day
     )
+    return _without_held(slots, appointment_type=appointment_type, patient=patient)
+
+
+def _without_held(
+    slots: list[Slot], *, appointment_type: AppointmentType, patient: "Patient | None"
+) -> list[Slot]:
+    """Drop the slots priority capacity still holds from this patient (or, with no patient,
+    from anyone outside the held plans)."""
+    from careloop.scheduling.selectors.priority import covering_plan_id, held_windows
+
+    windows = held_windows(appointment_type)
+    if not windows:
+        return slots
+    zones = {location.pk: location_zone(location) for location in Location.objects.all()}
+    now = clock.now()
+    plans: dict[date, int | None] = {}
+    kept = []
+    for slot in slots:
+        zone = zones[slot.location_id]
+        day = slot.start.astimezone(zone).date()
+        if day not in plans:
+            plans[day] = covering_plan_id(patient, day)
+        window = holding_window(
+            windows,
+            provider_id=slot.provider_id,
+            appointment_type_id=appointment_type.pk,
+            start=slot.start,
+            zone=zone,
+            now=now,
+            plan_id=plans[day],
+        )
+        if window is None:
+            kept.append(slot)
+    return kept
 
 
 def _weekly(row: WorkingHours | Break) -> WeeklyTimes:

@@ -7,7 +7,7 @@ that got past the check anyway, and that refusal is reported the same way as the
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,8 +17,10 @@ from careloop.accounts.roles import Role
 from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.memberships.errors import AllowanceExhausted
 from careloop.memberships.models import Membership
-from careloop.memberships.selectors.memberships import membership_for_patient
+from careloop.memberships.selectors.memberships import membership_for_patient, money
+from careloop.memberships.services.entitlements import entitlement_hold
 from careloop.patients.models import Patient
 from careloop.scheduling.availability import slot_problem
 from careloop.scheduling.errors import SlotTaken
@@ -30,9 +32,18 @@ from careloop.scheduling.models import (
     AppointmentType,
     Location,
 )
+from careloop.scheduling.priority import release_at
 from careloop.scheduling.selectors.calendars import location_zone, provider_calendars, slot_request
+from careloop.scheduling.selectors.effects import (
+    BookingEffect,
+    BookingOutcome,
+    booking_effect,
+    visit_day,
+)
+from careloop.scheduling.selectors.priority import slot_held
 from careloop.scheduling.services.locks import lock_provider_calendar
 
+HOLD_SOURCE = "appointment"  # the ledger's source_type for an appointment's hold and use
 BOOKABLE_ROLES = frozenset({Role.PROVIDER, Role.COORDINATOR})
 
 PROBLEM_MESSAGES = {
@@ -55,8 +66,11 @@ class BookingRequest:
     membership: Membership | None = None
 
 
-def booking_problems(request: BookingRequest, *, now: datetime) -> list[FieldError]:
-    """Field errors that do not need the provider's calendar (checked before locking it)."""
+def booking_problems(
+    request: BookingRequest, *, now: datetime, effect: BookingEffect | None = None
+) -> list[FieldError]:
+    """Field errors that do not need the provider's calendar (checked before locking it),
+    including a membership effect that refuses the visit."""
     errors = []
     start = request.start_at
     if timezone.is_naive(start):
@@ -83,7 +97,6 @@ def booking_problems(request: BookingRequest, *, now: datetime) -> list[FieldErr
             )
         )
     day = start.astimezone(location_zone(request.location)).date()
-    membership = request.membership or membership_for_patient(patient=request.patient, on=day)
     if (
         request.membership is not None
         and not request.membership.members.filter(patient=request.patient, joined_on__lte=day)
@@ -93,17 +106,60 @@ def booking_problems(request: BookingRequest, *, now: datetime) -> list[FieldErr
         errors.append(
             FieldError("membership", "The patient is not a member of this membership then.")
         )
-    allowed = {plan.pk: plan.name for plan in kind.plans_allowed.all()}
-    if allowed and (membership is None or membership.plan_id not in allowed):
-        plans = ", ".join(sorted(allowed.values()))
+    held = slot_held(
+        patient=request.patient,
+        provider_id=request.provider.pk,
+        appointment_type=kind,
+        location=request.location,
+        start=start,
+    )
+    if held is not None:
+        release = release_at(held, start, location_zone(request.location))
+        local = release.astimezone(location_zone(request.location))
         errors.append(
             FieldError(
-                "appointment_type",
-                f"{kind.name} is only for members of {plans}.",
-                "not_allowed_for_plan",
+                "start_at",
+                f"This time is held for members of {', '.join(held.plan_names)} until "
+                f"{local:%Y-%m-%d %H:%M}.",
+                "held_for_priority",
             )
         )
+    if effect is None:
+        effect = booking_effect(
+            patient=request.patient,
+            appointment_type=kind,
+            location=request.location,
+            start_at=start,
+            membership=request.membership,
+        )
+    errors.extend(effect_refusals(effect))
     return errors
+
+
+EFFECT_FIELDS = {
+    BookingOutcome.NOT_ALLOWED_FOR_PLAN: "appointment_type",
+    BookingOutcome.MEMBERS_ONLY: "appointment_type",
+    BookingOutcome.MEMBERSHIP_PAST_DUE: "membership",
+    BookingOutcome.MEMBERSHIP_PAUSED: "membership",
+}
+
+
+def effect_refusals(effect: BookingEffect) -> list[FieldError]:
+    """The membership effect as field errors: none when it allows the visit."""
+    if effect.allowed:
+        return []
+    return [FieldError(EFFECT_FIELDS[effect.outcome], effect.reason, effect.outcome.value)]
+
+
+def price_refusal(effect: BookingEffect, acknowledged_price: int | None) -> FieldError | None:
+    """A visit with a price books only when the caller acknowledged at least that price."""
+    if effect.price <= (acknowledged_price or 0):
+        return None
+    return FieldError(
+        "acknowledged_price",
+        f"This visit costs {money(effect.price, effect.currency)}: {effect.reason}",
+        "price_not_acknowledged",
+    )
 
 
 def calendar_problem(request: BookingRequest) -> str | None:
@@ -131,12 +187,16 @@ def appointment_book(
     membership: Membership | None = None,
     series: AppointmentSeries | None = None,
     occurrence_index: int | None = None,
+    acknowledged_price: int | None = None,
 ) -> Appointment:
     """Book one visit, or refuse with a clear error and book nothing.
 
     ValidationFailed names the field: a start in the past, inside the lead time, outside the
     provider's hours or time off, a visit that does not fit, a type the patient's plan may not
-    book. SlotTaken when the provider already has a visit (or its buffer) then.
+    book, a past-due or paused membership the clinic blocks, a members-only type for a patient
+    without a covering membership, and a price (beyond the allowance, or self-pay) higher than
+    `acknowledged_price`. SlotTaken when the provider already has a visit (or its buffer) then.
+    A covered visit holds one use of the allowance (entitlement_hold) in the same transaction.
     """
     request = BookingRequest(
         patient=patient,
@@ -150,11 +210,24 @@ def appointment_book(
     errors = booking_problems(request, now=now)
     if errors:
         raise ValidationFailed(errors)
+    day = visit_day(location, start_at)
     with transaction.atomic():
         lock_provider_calendar(provider.pk)
         _refuse_calendar_problem(request)
+        effect = booking_effect(
+            patient=patient,
+            appointment_type=appointment_type,
+            location=location,
+            start_at=start_at,
+            membership=membership,
+        )
+        problems = effect_refusals(effect)
+        unacknowledged = price_refusal(effect, acknowledged_price)
+        if unacknowledged is not None:
+            problems.append(unacknowledged)
+        if problems:
+            raise ValidationFailed(problems)
         if membership is None:
-            day = start_at.astimezone(location_zone(location)).date()
             membership = membership_for_patient(patient=patient, on=day)
         end_at = start_at + timedelta(minutes=appointment_type.duration_minutes)
         appointment = Appointment(
@@ -169,6 +242,9 @@ def appointment_book(
             status=AppointmentStatus.SCHEDULED,
             series=series,
             occurrence_index=occurrence_index,
+            service=effect.service,
+            coverage=effect.outcome.value,
+            quoted_price=effect.price,
             created_at=now,
             updated_at=now,
             booked_by=actor,
@@ -188,17 +264,60 @@ def appointment_book(
             recorded_at=now,
             actor=actor,
         )
-        # Later slices hook in here: hold the membership's allowance for the visit
-        # (careloop.memberships.services.entitlements.entitlement_hold) and link a care task.
+        if effect.outcome == BookingOutcome.COVERED:
+            _hold_allowance(
+                appointment, effect, actor=actor, day=day, acknowledged=acknowledged_price
+            )
         audit_record(
             action="appointment.book",
             actor=actor,
             patient_id=patient.pk,
             object_type="appointment",
             object_id=appointment.pk,
-            detail={"series_id": series.pk if series is not None else None},
+            detail={
+                "series_id": series.pk if series is not None else None,
+                "coverage": appointment.coverage,
+                "price": appointment.quoted_price,
+            },
         )
     return appointment
+
+
+def _hold_allowance(
+    appointment: Appointment,
+    effect: BookingEffect,
+    *,
+    actor: User | None,
+    day: date,
+    acknowledged: int | None,
+) -> None:
+    """Hold one use for a covered visit. When another booking took the last use since the
+    effect was read (the ledger's lock decides), the visit is beyond the allowance: it books
+    at the member price if the caller acknowledged that much, else nothing is booked."""
+    assert effect.service is not None
+    try:
+        entitlement_hold(
+            actor=actor,
+            patient=appointment.patient,
+            service=effect.service,
+            on=day,
+            source_type=HOLD_SOURCE,
+            source_id=str(appointment.pk),
+        )
+    except AllowanceExhausted:
+        now_effect = booking_effect(
+            patient=appointment.patient,
+            appointment_type=appointment.appointment_type,
+            location=appointment.location,
+            start_at=appointment.start_at,
+            membership=appointment.membership,
+        )
+        refusal = price_refusal(now_effect, acknowledged)
+        if refusal is not None:
+            raise ValidationFailed([refusal]) from None
+        appointment.coverage = now_effect.outcome.value
+        appointment.quoted_price = now_effect.price
+        appointment.save(update_fields=["coverage", "quoted_price"])
 
 
 def _refuse_calendar_problem(request: BookingRequest) -> None:

@@ -79,12 +79,14 @@ def series_book(
     rule: SeriesRule,
     moved: Mapping[int, datetime] | None = None,
     check_only: bool = False,
+    acknowledged_price: int | None = None,
 ) -> SeriesOutcome:
     """Check every occurrence of `rule`; unless `check_only`, book them all or none.
 
     ValidationFailed (naming the field) for a rule without an end, ending before it starts or
     beyond the occurrence limit. `moved` gives an occurrence (by index) another start, as
-    chosen from its alternatives.
+    chosen from its alternatives. Each occurrence holds the allowance as a single booking
+    does; those beyond it book only when `acknowledged_price` covers their price.
     """
     zone = location_zone(location)
     planned = occurrences(rule, zone=zone, limit=settings.SCHEDULING_SERIES_LIMIT)
@@ -143,6 +145,7 @@ def series_book(
                 start_at=check.start,
                 series=series,
                 occurrence_index=check.index,
+                acknowledged_price=acknowledged_price,
             )
             for check in checks
         ]

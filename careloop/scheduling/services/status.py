@@ -1,15 +1,21 @@
 """Status changes of an appointment: one function checks the table, records and cascades."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
+from careloop.billing.services.visit_fees import appointment_fee_invoice
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
+from careloop.memberships.errors import NotCovered
+from careloop.memberships.models import EntitlementEntry, EntryKind
+from careloop.memberships.services.entitlements import entitlement_consume, entitlement_release
 from careloop.scheduling.lifecycle import Action, target_status
 from careloop.scheduling.models import Appointment, AppointmentStatus, AppointmentStatusChange
+from careloop.scheduling.selectors.effects import BookingOutcome, visit_day
+from careloop.scheduling.services.booking import HOLD_SOURCE
 
 
 def is_late_cancel(appointment: Appointment) -> bool:
@@ -30,7 +36,7 @@ def appointment_transition(
     with transaction.atomic():
         locked = (
             Appointment.objects.select_for_update()
-            .select_related("appointment_type")
+            .select_related("appointment_type", "location", "patient")
             .get(pk=appointment.pk)
         )
         source = AppointmentStatus(locked.status)
@@ -58,7 +64,7 @@ def appointment_transition(
             reason=reason,
             late=late,
         )
-        _cascade(locked, action, late=late)
+        _cascade(locked, action, late=late, actor=actor)
         audit_record(
             action=f"appointment.{action.value}",
             actor=actor,
@@ -71,14 +77,91 @@ def appointment_transition(
     return change
 
 
-def _cascade(appointment: Appointment, action: Action, *, late: bool) -> None:
-    """What a status change sets off in other areas; this slice records only the change.
+def _cascade(appointment: Appointment, action: Action, *, late: bool, actor: User | None) -> None:
+    """What a status change sets off in the ledger and billing, in the same transaction.
 
-    Later slices add here, inside the same transaction: on complete, consume the held
-    allowance (entitlement_consume) and close the linked care task; on cancel, release the
-    hold, or for a late cancel charge `late_cancel_fee` and keep or release the allowance per
-    policy; on no-show, charge `no_show_fee` likewise.
+    Complete: the visit uses the allowance (its hold, or beyond the allowance at the member
+    price). Cancel in time: the hold is released. Late cancel and no-show: the hold is used or
+    released per the type's policy, and the type's fee is invoiced. A visit booked without a
+    hold (self-pay, no plan service) leaves the ledger alone.
     """
+    kind = appointment.appointment_type
+    if action == Action.COMPLETE:
+        _use(appointment, actor=actor)
+    elif action == Action.CANCEL and not late:
+        _release(appointment, actor=actor)
+    elif action in (Action.CANCEL, Action.NO_SHOW):
+        keeps = (
+            kind.no_show_keeps_allowance
+            if action == Action.NO_SHOW
+            else kind.late_cancel_keeps_allowance
+        )
+        if keeps:
+            _use(appointment, actor=actor, only_held=True)
+        else:
+            _release(appointment, actor=actor)
+        fee = kind.no_show_fee if action == Action.NO_SHOW else kind.late_cancel_fee
+        if fee > 0:
+            _charge_fee(appointment, action=action, amount=fee)
+
+
+def _open_hold(appointment: Appointment) -> EntitlementEntry | None:
+    return (
+        EntitlementEntry.objects.filter(
+            kind=EntryKind.HOLD,
+            source_type=HOLD_SOURCE,
+            source_id=str(appointment.pk),
+            settled_by__isnull=True,
+        )
+        .select_related("service")
+        .first()
+    )
+
+
+def _use(appointment: Appointment, *, actor: User | None, only_held: bool = False) -> None:
+    hold = _open_hold(appointment)
+    if hold is None and (only_held or appointment.coverage != BookingOutcome.MEMBER_PRICE):
+        return
+    service = hold.service if hold is not None else appointment.service
+    if service is None:
+        return
+    try:
+        entitlement_consume(
+            actor=actor,
+            patient=appointment.patient,
+            service=service,
+            on=hold.occurred_on if hold is not None else _day(appointment),
+            source_type=HOLD_SOURCE,
+            source_id=str(appointment.pk),
+        )
+    except NotCovered:
+        # The membership stopped covering since booking (paused, ended): the visit is no
+        # longer a use of it; an open hold is let go rather than blocking the status change.
+        if hold is not None:
+            _release(appointment, actor=actor)
+
+
+def _release(appointment: Appointment, *, actor: User | None) -> None:
+    if _open_hold(appointment) is not None:
+        entitlement_release(actor=actor, source_type=HOLD_SOURCE, source_id=str(appointment.pk))
+
+
+def _day(appointment: Appointment) -> date:
+    return visit_day(appointment.location, appointment.start_at)
+
+
+def _charge_fee(appointment: Appointment, *, action: Action, amount: int) -> None:
+    day = _day(appointment)
+    what = "No-show" if action == Action.NO_SHOW else "Late cancellation"
+    appointment_fee_invoice(
+        appointment_id=appointment.pk,
+        patient=appointment.patient,
+        membership=appointment.membership,
+        amount=amount,
+        description=f"{what} fee: {appointment.appointment_type.name} on {day:%b} {day.day}, "
+        f"{day.year}",
+        visit_day=day,
+    )
 
 
 def appointment_confirm(*, actor: User | None, appointment: Appointment) -> AppointmentStatusChange:

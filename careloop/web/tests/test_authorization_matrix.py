@@ -17,7 +17,7 @@ operation authenticates (here a correctly signed event).
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -82,6 +82,17 @@ from careloop.memberships.services.lifecycle import (
 )
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
+from careloop.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatusChange,
+    AppointmentType,
+    Location,
+    SeriesFrequency,
+    WorkingHours,
+)
+from careloop.scheduling.series import SeriesRule
+from careloop.scheduling.services.series import series_book
 from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_patient, make_user
 from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET, signed_webhook, stripe_event
@@ -274,6 +285,12 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     BillingRun,
     JournalEntry,
     Notice,
+    Location,
+    WorkingHours,
+    AppointmentType,
+    AppointmentSeries,
+    Appointment,
+    AppointmentStatusChange,
 )
 
 
@@ -886,6 +903,8 @@ def _api_body(path: str, method: str, world: World, target: str = "own") -> dict
     }
     if path.startswith("/api/v1/billing/"):
         return _api_billing_body(path, method, world, target)
+    if path.startswith("/api/v1/scheduling/"):
+        return _api_scheduling_body(path, method, world, target)
     return catalog_bodies.get((method, path)) or _api_membership_body(path, method, world, target)
 
 
@@ -1023,6 +1042,162 @@ def _api_billing_body(path: str, method: str, world: World, target: str) -> dict
     return builder() if builder is not None else None
 
 
+# --- scheduling API -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiSchedule:
+    """Dr. Provider works every day 8:00-18:00 UTC at the matrix clinic; visits take 30 minutes
+    and use no plan service, so booking them needs no price acknowledged."""
+
+    location: Location
+    kind: AppointmentType
+    provider: User
+    visit_day: date
+
+    def at(self, hour: int) -> datetime:
+        return datetime.combine(self.visit_day, time(hour), tzinfo=UTC)
+
+
+def _api_schedule(world: World) -> ApiSchedule:
+    provider = world.actors["provider"]
+    assert provider is not None
+    location, created = Location.objects.get_or_create(
+        name="Matrix clinic", defaults={"time_zone": "UTC"}
+    )
+    if created:
+        for weekday in range(7):
+            WorkingHours.objects.create(
+                provider=provider,
+                location=location,
+                weekday=weekday,
+                start_time=time(8),
+                end_time=time(18),
+            )
+    kind, _ = AppointmentType.objects.get_or_create(
+        name="Matrix visit", defaults={"duration_minutes": 30}
+    )
+    return ApiSchedule(location, kind, provider, clock.today() + timedelta(days=3))
+
+
+def _api_appointment(world: World, target: str, path: str) -> Appointment:
+    """The target patient's visit, in the status (and at the time) the action needs."""
+    schedule = _api_schedule(world)
+    patient = world.own if target == "own" else world.other
+    start = schedule.at(10 if target == "own" else 11)
+    status = "scheduled"
+    if path.endswith("/complete"):
+        status = "checked_in"
+    if path.endswith("/no-show"):
+        start = clock.now() - timedelta(hours=1 if target == "own" else 2)
+    now = clock.now()
+    return Appointment.objects.create(
+        patient=patient,
+        provider=schedule.provider,
+        location=schedule.location,
+        appointment_type=schedule.kind,
+        start_at=start,
+        end_at=start + timedelta(minutes=30),
+        blocked_until=start + timedelta(minutes=30),
+        status=status,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _api_series(world: World, target: str) -> AppointmentSeries:
+    """The target patient's two weekly visits at 16:00 (own) or 17:00 (other)."""
+    schedule = _api_schedule(world)
+    outcome = series_book(
+        actor=world.actors["admin"],
+        patient=world.own if target == "own" else world.other,
+        provider=schedule.provider,
+        location=schedule.location,
+        appointment_type=schedule.kind,
+        rule=SeriesRule(
+            frequency=SeriesFrequency.WEEKLY,
+            start_date=schedule.visit_day,
+            local_start_time=time(16 if target == "own" else 17),
+            count=2,
+        ),
+    )
+    assert outcome.series is not None
+    return outcome.series
+
+
+def _api_scheduling_url(url: str, path: str, world: World, target: str) -> str:
+    schedule = _api_schedule(world)
+    patient = world.own if target == "own" else world.other
+    if "{series_id}" in url:
+        url = url.replace("{series_id}", str(_api_series(world, target).id))
+    if "{appointment_id}" in url:
+        url = url.replace("{appointment_id}", str(_api_appointment(world, target, path).id))
+    day = schedule.visit_day.isoformat()
+    queries = {
+        "/api/v1/scheduling/availability": (
+            f"appointment_type_id={schedule.kind.id}&first_day={day}&last_day={day}"
+        ),
+        "/api/v1/scheduling/booking-effect": (
+            f"patient_id={patient.id}&appointment_type_id={schedule.kind.id}"
+            f"&location_id={schedule.location.id}&start_at={schedule.at(10):%Y-%m-%dT%H:%M:%SZ}"
+        ),
+    }
+    if path == "/api/v1/scheduling/appointments" and url == path:
+        queries[path] = (
+            f"start={schedule.at(0):%Y-%m-%dT%H:%M:%SZ}&end={schedule.at(23):%Y-%m-%dT%H:%M:%SZ}"
+        )
+    query = queries.get(path)
+    return f"{url}?{query}" if query else url
+
+
+def _api_scheduling_body(
+    path: str, method: str, world: World, target: str
+) -> dict[str, Any] | None:
+    if method != "POST" or not path.startswith("/api/v1/scheduling/"):
+        return None
+    schedule = _api_schedule(world)
+    patient = world.own if target == "own" else world.other
+    visit = {
+        "patient_id": patient.id,
+        "provider_id": schedule.provider.id,
+        "location_id": schedule.location.id,
+        "appointment_type_id": schedule.kind.id,
+    }
+    series = {
+        **visit,
+        "frequency": "weekly",
+        "start_date": schedule.visit_day.isoformat(),
+        "local_start_time": "14:00",
+        "count": 2,
+    }
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/v1/scheduling/locations": {"name": "Matrix new location"},
+        "/api/v1/scheduling/working-hours": {
+            "provider_id": world.actors["coordinator"].id,  # type: ignore[union-attr]
+            "location_id": schedule.location.id,
+            "weekday": 0,
+            "start_time": "08:00",
+            "end_time": "09:00",
+        },
+        "/api/v1/scheduling/appointment-types": {
+            "name": "Matrix new type",
+            "duration_minutes": 30,
+        },
+        "/api/v1/scheduling/appointments": {
+            **visit,
+            "start_at": schedule.at(12).isoformat(),
+        },
+        "/api/v1/scheduling/series/check": series,
+        "/api/v1/scheduling/series": series,
+        "/api/v1/scheduling/series/{series_id}/move": {
+            "scope": "all",
+            "local_start_time": "08:00" if target == "own" else "09:00",
+        },
+        "/api/v1/scheduling/series/{series_id}/cancel": {"scope": "all"},
+    }
+    return bodies.get(path, {})
+
+
 def _signed_stripe_event(settings: Any) -> tuple[bytes, dict[str, str]]:
     """An event of a kind Careloop ignores, signed with the test secret set in `settings`."""
     settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
@@ -1068,6 +1243,8 @@ def test_api_access(world, settings, method, path, capability, role, target):
         url = _api_membership_url(url, path, world, target)
     if path == "/api/v1/coverage":
         url += f"?patient_id={patient.id}&service_id={_catalog(world).service.id}"
+    if path.startswith("/api/v1/scheduling/"):
+        url = _api_scheduling_url(url, path, world, target)
     body = _api_body(path, method, world, target)
     public = (method, path) in PUBLIC_API_OPERATIONS
     before = _snapshot(), _billing_snapshot()
@@ -1110,6 +1287,7 @@ def test_api_access(world, settings, method, path, capability, role, target):
             "/api/v1/billing/invoices/{invoice_id}",
             "/api/v1/billing/payments/{payment_id}",
             "/api/v1/billing/accounts/{account_id}",
+            "/api/v1/scheduling/appointments/{appointment_id}",
         ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"
