@@ -40,6 +40,12 @@ class MembershipBilling(models.Model):
     def __str__(self) -> str:
         return f"billing of membership {self.membership_id}"
 
+    @property
+    def invoice_account(self) -> BillingAccount:
+        """Where member invoices go: the paying patient, or for a sponsored membership the
+        primary member (any remainder the sponsor does not cover, and fees)."""
+        return self.member_account or self.account
+
 
 class AfterFinalFailure(models.TextChoices):
     CANCEL = "cancel", "Cancel the membership"

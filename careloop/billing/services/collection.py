@@ -11,6 +11,7 @@ the gateway about it by its key later and records what happened, never charging 
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -114,6 +115,15 @@ def invoice_collect(
     )
     crash_point("billing.charge_returned")
     return attempt_record_outcome(attempt=attempt, result=result)
+
+
+def invoice_collect_after_commit(invoice: Invoice) -> None:
+    """Charge a newly issued invoice once the transaction issuing it commits (the gateway
+    call must not hold its locks), when it still owes something after the payer's credit."""
+    if invoice.amount_due > 0:
+        transaction.on_commit(
+            partial(invoice_collect, invoice_id=invoice.pk, trigger=AttemptTrigger.AT_ONCE)
+        )
 
 
 def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> PaymentAttempt:

@@ -149,10 +149,11 @@ def membership_recover_when_settled(*, membership: Membership) -> None:
 def invoice_use_credit_first(*, invoice: Invoice) -> None:
     """Before a card is charged again, the payer's credit pays what it can (a cancellation
     may have credited the very days the invoice charged); a past-due membership whose
-    invoice it pays in full is active again."""
-    invoice_apply_credit(invoice=invoice)
-    if invoice.status == InvoiceStatus.PAID and invoice.membership is not None:
-        membership_recover_when_settled(membership=invoice.membership)
+    invoice it pays in full is active again; both in one transaction."""
+    with transaction.atomic():
+        invoice_apply_credit(invoice=invoice)
+        if invoice.status == InvoiceStatus.PAID and invoice.membership is not None:
+            membership_recover_when_settled(membership=invoice.membership)
 
 
 def invoices_due_for_retry(on: date | None = None) -> list[int]:
@@ -173,8 +174,7 @@ def invoices_retry_due(*, on: date | None = None) -> int:
     retried = 0
     for invoice_id in invoices_due_for_retry(on):
         invoice = Invoice.objects.get(pk=invoice_id)
-        with transaction.atomic():
-            invoice_use_credit_first(invoice=invoice)
+        invoice_use_credit_first(invoice=invoice)
         if invoice_collect(invoice_id=invoice.pk, trigger=AttemptTrigger.RETRY) is not None:
             retried += 1
     return retried

@@ -40,8 +40,7 @@ def invoice_collect_now(*, actor: User, invoice: Invoice) -> PaymentAttempt:
     credit (staff's "retry now"). Returns the attempt: succeeded, declined, failed, or
     pending when the gateway did not answer (settled later, never charged again). Call it
     outside a transaction."""
-    with transaction.atomic():
-        invoice_use_credit_first(invoice=invoice)
+    invoice_use_credit_first(invoice=invoice)
     _refuse_unless_owed(invoice)
     if invoice.attempts.filter(status=AttemptStatus.PENDING).exists():
         raise PaymentInProgress(

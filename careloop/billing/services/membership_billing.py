@@ -19,16 +19,13 @@ Collection happens after commit (services/collection.py), never inside the trans
 
 from dataclasses import replace
 from datetime import date
-from functools import partial
 
 from django.db import transaction
 
 from careloop.billing.compose import DraftLine, change_lines, member_charges, span, unused_credit
 from careloop.billing.models import (
-    AttemptTrigger,
     BillingAccount,
     BillingRun,
-    Invoice,
     InvoiceKind,
     LineKind,
     MembershipBilling,
@@ -36,6 +33,7 @@ from careloop.billing.models import (
 from careloop.billing.proration import add_months, next_boundary
 from careloop.billing.selectors.charges import charged_lines
 from careloop.billing.services.accounts import billing_account_for, default_payment_method
+from careloop.billing.services.collection import invoice_collect_after_commit
 from careloop.billing.services.discounts import discount_lines_for, introductory_redeem
 from careloop.billing.services.invoices import Issued, invoice_issue
 from careloop.core import clock
@@ -71,17 +69,6 @@ def on_membership_changed(event: MembershipChanged) -> None:
         membership_billing_change(event)
 
 
-def _collect_after_commit(invoice: Invoice) -> None:
-    if invoice.amount_due > 0:
-        transaction.on_commit(partial(_collect, invoice.pk, AttemptTrigger.AT_ONCE))
-
-
-def _collect(invoice_id: int, trigger: AttemptTrigger) -> None:
-    from careloop.billing.services.collection import invoice_collect
-
-    invoice_collect(invoice_id=invoice_id, trigger=trigger)
-
-
 def _names(membership: Membership) -> dict[int, str]:
     rows = MembershipMember.objects.filter(membership=membership).select_related("patient")
     return {row.patient_id: row.patient.full_name for row in rows}
@@ -96,12 +83,6 @@ def _primary_patient(membership: Membership) -> Patient:
     )
     assert row is not None, "every membership has a primary member"
     return row.patient
-
-
-def _invoice_account(billing: MembershipBilling) -> BillingAccount:
-    """Member invoices go to the paying patient, or for a sponsored membership to the
-    primary member (any remainder the sponsor does not cover, and fees)."""
-    return billing.member_account or billing.account
 
 
 def membership_billing_for(membership: Membership) -> MembershipBilling:
@@ -170,7 +151,7 @@ def membership_billing_start(event: MembershipChanged) -> Issued | None:
         )
     _save(billing, billed_through=period.end, next_bill_on=period.end)
     _end_after_term(membership, period.end)
-    account = _invoice_account(billing)
+    account = billing.invoice_account
     issued = None
     if lines:
         issued = invoice_issue(
@@ -188,7 +169,7 @@ def membership_billing_start(event: MembershipChanged) -> Issued | None:
     ):
         membership_activate(actor=event.actor, membership=membership)
     if issued is not None:
-        _collect_after_commit(issued.invoice)
+        invoice_collect_after_commit(issued.invoice)
     return issued
 
 
@@ -272,13 +253,13 @@ def _issue_change(
     if not lines:
         return None
     issued = invoice_issue(
-        account=_invoice_account(billing),
+        account=billing.invoice_account,
         kind=InvoiceKind.CHANGE,
         key=f"change:{event.key}",
         lines=lines,
         membership=membership,
     )
-    _collect_after_commit(issued.invoice)
+    invoice_collect_after_commit(issued.invoice)
     return issued
 
 
@@ -297,14 +278,14 @@ def _interval_change(
     if MembershipStatus(membership.status) not in BILLABLE:
         return None
     issued = invoice_issue(
-        account=_invoice_account(billing),
+        account=billing.invoice_account,
         kind=InvoiceKind.RENEWAL,
         key=f"period:{membership.pk}:{period.start.isoformat()}",
         lines=lines,
         membership=membership,
         period=period,
     )
-    _collect_after_commit(issued.invoice)
+    invoice_collect_after_commit(issued.invoice)
     return issued
 
 
@@ -330,14 +311,14 @@ def _restart(
     if not lines:
         return None
     issued = invoice_issue(
-        account=_invoice_account(billing),
+        account=billing.invoice_account,
         kind=InvoiceKind.RENEWAL,
         key=f"period:{membership.pk}:{day.isoformat()}",
         lines=lines,
         membership=membership,
         period=stub,
     )
-    _collect_after_commit(issued.invoice)
+    invoice_collect_after_commit(issued.invoice)
     return issued
 
 
@@ -388,7 +369,7 @@ def _pause_fee(
         return None
     month = Period(month_start, add_months(month_start, 1))
     issued = invoice_issue(
-        account=_invoice_account(billing),
+        account=billing.invoice_account,
         kind=InvoiceKind.FEES,
         key=f"pause_fee:{membership.pk}:{month_start.isoformat()}",
         lines=[
@@ -408,7 +389,7 @@ def _pause_fee(
     billing.next_bill_on = month.end
     billing.updated_at = clock.now()
     billing.save(update_fields=["paused_fee_through", "next_bill_on", "updated_at"])
-    _collect_after_commit(issued.invoice)
+    invoice_collect_after_commit(issued.invoice)
     return issued
 
 
@@ -436,7 +417,7 @@ def membership_bill_period(
     if not lines:
         return None
     return invoice_issue(
-        account=_invoice_account(billing),
+        account=billing.invoice_account,
         kind=InvoiceKind.RENEWAL,
         key=f"period:{membership.pk}:{period.start.isoformat()}",
         lines=lines,

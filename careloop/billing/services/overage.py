@@ -9,23 +9,17 @@ sweep run again, or by two workers at once, issues nothing twice.
 """
 
 from datetime import date, timedelta
-from functools import partial
 
 from django.db import transaction
 
-from careloop.billing.models import AttemptTrigger, Invoice, InvoiceKind, OverageBilling
+from careloop.billing.models import Invoice, InvoiceKind, OverageBilling
+from careloop.billing.services.collection import invoice_collect_after_commit
 from careloop.billing.services.dunning import billing_settings
 from careloop.billing.services.invoices import invoice_issue
 from careloop.billing.services.membership_billing import membership_billing_for, overage_lines
 from careloop.core import clock
 from careloop.memberships.models import Membership
 from careloop.memberships.selectors.billing import memberships_with_overage_uses
-
-
-def _collect(invoice_id: int) -> None:
-    from careloop.billing.services.collection import invoice_collect
-
-    invoice_collect(invoice_id=invoice_id, trigger=AttemptTrigger.AT_ONCE)
 
 
 def overage_invoice_due(*, as_of: date | None = None) -> list[Invoice]:
@@ -44,7 +38,7 @@ def overage_invoice_due(*, as_of: date | None = None) -> list[Invoice]:
                 continue
             first_use = str(lines[0].source_key).removeprefix("overage:")
             result = invoice_issue(
-                account=billing.member_account or billing.account,
+                account=billing.invoice_account,
                 kind=InvoiceKind.FEES,
                 key=f"overage:{membership.pk}:{first_use}",
                 lines=lines,
@@ -52,6 +46,5 @@ def overage_invoice_due(*, as_of: date | None = None) -> list[Invoice]:
             )
             if result.created:
                 issued.append(result.invoice)
-                if result.invoice.amount_due > 0:
-                    transaction.on_commit(partial(_collect, result.invoice.pk))
+                invoice_collect_after_commit(result.invoice)
     return issued

@@ -108,7 +108,7 @@ def _payer_account(membership: Membership) -> BillingAccount | None:
     )
     if billing is None:
         return None
-    return billing.member_account or billing.account
+    return billing.invoice_account
 
 
 def _applied_on(membership: Membership) -> date:

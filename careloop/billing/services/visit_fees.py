@@ -6,24 +6,18 @@ often the call repeats, and its collection starts only after the transaction com
 """
 
 from datetime import date
-from functools import partial
 
 from django.db import transaction
 
 from careloop.billing.compose import DraftLine
-from careloop.billing.models import AttemptTrigger, Invoice, InvoiceKind, LineKind
+from careloop.billing.models import Invoice, InvoiceKind, LineKind
 from careloop.billing.services.accounts import billing_account_for
+from careloop.billing.services.collection import invoice_collect_after_commit
 from careloop.billing.services.invoices import invoice_issue
 from careloop.billing.services.membership_billing import membership_billing_for
 from careloop.core.errors import ValidationFailed
 from careloop.memberships.models import Membership
 from careloop.patients.models import Patient
-
-
-def _collect(invoice_id: int) -> None:
-    from careloop.billing.services.collection import invoice_collect
-
-    invoice_collect(invoice_id=invoice_id, trigger=AttemptTrigger.AT_ONCE)
 
 
 def appointment_fee_invoice(
@@ -46,7 +40,7 @@ def appointment_fee_invoice(
     with transaction.atomic():
         if membership is not None:
             billing = membership_billing_for(membership)
-            account = billing.member_account or billing.account
+            account = billing.invoice_account
         else:
             account = billing_account_for(patient=patient)
         issued = invoice_issue(
@@ -66,6 +60,6 @@ def appointment_fee_invoice(
             ],
             membership=membership,
         )
-        if issued.created and issued.invoice.amount_due > 0:
-            transaction.on_commit(partial(_collect, issued.invoice.pk))
+        if issued.created:
+            invoice_collect_after_commit(issued.invoice)
     return issued.invoice
