@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from careloop.accounts.models import User
-from careloop.accounts.policy import Capability, require_capability
+from careloop.accounts.policy import Capability
+from careloop.api.memberships.common import staff_user
 from careloop.api.patients import needs
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.patients.access import access_patient
@@ -41,16 +42,6 @@ scheduling_router = Router(tags=["scheduling"])
 
 MINOR_UNITS = "Minor units (cents)"
 SEARCH_DAYS_LIMIT = 31
-
-
-def _staff(request: HttpRequest, capability: Capability) -> User:
-    """The signed-in staff member, if their role holds `capability`; patients get 404."""
-    user = getattr(request, "auth", None)
-    assert isinstance(user, User)
-    if user.is_patient:
-        raise NotFound("Not found.")
-    require_capability(user, capability)
-    return user
 
 
 def _get_location(location_id: int) -> Location:
@@ -112,7 +103,7 @@ class LocationIn(Schema):
     openapi_extra=needs(Capability.SCHEDULE_VIEW),
 )
 def location_list(request: HttpRequest) -> list[Location]:
-    _staff(request, Capability.SCHEDULE_VIEW)
+    staff_user(request, Capability.SCHEDULE_VIEW)
     return list(Location.objects.order_by("name"))
 
 
@@ -123,7 +114,7 @@ def location_list(request: HttpRequest) -> list[Location]:
     openapi_extra=needs(Capability.CLINIC_CONFIGURE),
 )
 def location_create(request: HttpRequest, payload: LocationIn) -> Status[LocationOut]:
-    user = _staff(request, Capability.CLINIC_CONFIGURE)
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
     location = calendar.location_create(actor=user, **payload.model_dump())
     return Status(201, LocationOut.model_validate(location))
 
@@ -158,7 +149,7 @@ class WorkingHoursIn(Schema):
 def working_hours_list(
     request: HttpRequest, provider_id: int | None = None, location_id: int | None = None
 ) -> list[WorkingHours]:
-    _staff(request, Capability.SCHEDULE_VIEW)
+    staff_user(request, Capability.SCHEDULE_VIEW)
     rows = WorkingHours.objects.order_by("provider_id", "location_id", "weekday", "start_time")
     if provider_id is not None:
         rows = rows.filter(provider_id=provider_id)
@@ -174,7 +165,7 @@ def working_hours_list(
     openapi_extra=needs(Capability.CLINIC_CONFIGURE),
 )
 def working_hours_add(request: HttpRequest, payload: WorkingHoursIn) -> Status[WorkingHoursOut]:
-    user = _staff(request, Capability.CLINIC_CONFIGURE)
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
     fields = payload.model_dump()
     row = calendar.working_hours_add(
         actor=user,
@@ -228,7 +219,7 @@ class AppointmentTypeIn(Schema):
     openapi_extra=needs(Capability.SCHEDULE_VIEW),
 )
 def appointment_type_list(request: HttpRequest) -> list[AppointmentType]:
-    _staff(request, Capability.SCHEDULE_VIEW)
+    staff_user(request, Capability.SCHEDULE_VIEW)
     return list(AppointmentType.objects.prefetch_related("plans_allowed").order_by("name"))
 
 
@@ -241,7 +232,7 @@ def appointment_type_list(request: HttpRequest) -> list[AppointmentType]:
 def appointment_type_create(
     request: HttpRequest, payload: AppointmentTypeIn
 ) -> Status[AppointmentTypeOut]:
-    user = _staff(request, Capability.CLINIC_CONFIGURE)
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
     kind = calendar.appointment_type_create(actor=user, **payload.model_dump())
     return Status(201, AppointmentTypeOut.model_validate(kind))
 
@@ -273,7 +264,7 @@ def availability_search(
 ) -> list[SlotOut]:
     """Slots priority capacity holds are offered only to members of the held plans (the
     patient's plan when `patient_id` is given) until their release time."""
-    user = _staff(request, Capability.SCHEDULE_VIEW)
+    user = staff_user(request, Capability.SCHEDULE_VIEW)
     patient = (
         access_patient(user, patient_id, capability=Capability.SCHEDULE_VIEW)
         if patient_id is not None
@@ -347,7 +338,7 @@ def booking_effect_read(
     location_id: int,
     start_at: datetime,
 ) -> EffectOut:
-    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    user = staff_user(request, Capability.APPOINTMENT_BOOK)
     patient = access_patient(user, patient_id, capability=Capability.APPOINTMENT_BOOK)
     effect = booking_effect(
         patient=patient,
@@ -396,7 +387,7 @@ class BookIn(Schema):
     openapi_extra=needs(Capability.APPOINTMENT_BOOK),
 )
 def appointment_create(request: HttpRequest, payload: BookIn) -> Status[AppointmentOut]:
-    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    user = staff_user(request, Capability.APPOINTMENT_BOOK)
     patient = access_patient(
         user, payload.patient_id, capability=Capability.APPOINTMENT_BOOK, action="patient.view"
     )
@@ -425,7 +416,7 @@ def appointment_list(
     provider_id: int | None = None,
     patient_id: int | None = None,
 ) -> list[Appointment]:
-    user = _staff(request, Capability.SCHEDULE_VIEW)
+    user = staff_user(request, Capability.SCHEDULE_VIEW)
     if end <= start:
         raise ValidationFailed.single("end", "The end must be after the start.", "before_start")
     rows = Appointment.objects.filter(start_at__lt=end, end_at__gt=start).order_by("start_at")
@@ -444,7 +435,7 @@ def appointment_list(
     openapi_extra=needs(Capability.SCHEDULE_VIEW),
 )
 def appointment_get(request: HttpRequest, appointment_id: int) -> Appointment:
-    user = _staff(request, Capability.SCHEDULE_VIEW)
+    user = staff_user(request, Capability.SCHEDULE_VIEW)
     return _appointment(user, appointment_id, "appointment.view")
 
 
@@ -455,7 +446,7 @@ class ReasonIn(Schema):
 def _act(
     request: HttpRequest, appointment_id: int, action: Action, reason: str = ""
 ) -> Appointment:
-    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    user = staff_user(request, Capability.APPOINTMENT_BOOK)
     appointment = _appointment(user, appointment_id, f"appointment.{action.value}")
     appointment_transition(actor=user, appointment=appointment, action=action, reason=reason)
     return appointment
@@ -551,7 +542,7 @@ class SeriesOut(Schema):
 
 
 def _series(request: HttpRequest, payload: SeriesIn, *, check_only: bool) -> SeriesOut:
-    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    user = staff_user(request, Capability.APPOINTMENT_BOOK)
     patient = access_patient(user, payload.patient_id, capability=Capability.APPOINTMENT_BOOK)
     outcome: SeriesOutcome = series_book(
         actor=user,
@@ -640,7 +631,7 @@ def _get_series(user: User, series_id: int) -> AppointmentSeries:
 def series_move_endpoint(
     request: HttpRequest, series_id: int, payload: SeriesMoveIn
 ) -> list[Appointment]:
-    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    user = staff_user(request, Capability.APPOINTMENT_BOOK)
     return series_move(actor=user, series=_get_series(user, series_id), **payload.model_dump())
 
 
@@ -653,5 +644,5 @@ def series_move_endpoint(
 def series_cancel_endpoint(
     request: HttpRequest, series_id: int, payload: SeriesCancelIn
 ) -> list[Appointment]:
-    user = _staff(request, Capability.APPOINTMENT_BOOK)
+    user = staff_user(request, Capability.APPOINTMENT_BOOK)
     return series_cancel(actor=user, series=_get_series(user, series_id), **payload.model_dump())
