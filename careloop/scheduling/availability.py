@@ -88,12 +88,12 @@ def open_windows(calendar: ProviderCalendar, day: date) -> list[Span]:
     if day in calendar.holidays:
         return []
     windows = [
-        Span(_at(day, hours.start, calendar.zone), _at(day, hours.end, calendar.zone))
+        Span(instant(day, hours.start, calendar.zone), instant(day, hours.end, calendar.zone))
         for hours in calendar.hours
         if hours.applies_on(day)
     ]
     breaks = [
-        Span(_at(day, pause.start, calendar.zone), _at(day, pause.end, calendar.zone))
+        Span(instant(day, pause.start, calendar.zone), instant(day, pause.end, calendar.zone))
         for pause in calendar.breaks
         if pause.applies_on(day)
     ]
@@ -137,10 +137,17 @@ def slot_problem(calendar: ProviderCalendar, start: datetime, request: SlotReque
     (the window ends too soon), time_off, or slot_taken (another appointment or its buffer).
     """
     day = start.astimezone(calendar.zone).date()
-    visit = Span(start, start + request.duration)
     window = next((w for w in open_windows(calendar, day) if w.start <= start < w.end), None)
     if window is None:
         return "outside_hours"
+    return _clash(calendar, window, start, request)
+
+
+def _clash(
+    calendar: ProviderCalendar, window: Span, start: datetime, request: SlotRequest
+) -> str | None:
+    """What keeps a visit starting at `start` inside `window` from being booked, or None."""
+    visit = Span(start, start + request.duration)
     if not window.contains(visit):
         return "duration_does_not_fit"
     if any(visit.overlaps(away) for away in calendar.time_off):
@@ -156,17 +163,7 @@ def _free(calendar: ProviderCalendar, window: Span, start: datetime, request: Sl
         return False
     if start in request.exclude:
         return False
-    visit = Span(start, start + request.duration)
-    if not window.contains(visit):
-        return False
-    if any(visit.overlaps(away) for away in calendar.time_off):
-        return False
-    blocked = Span(start, visit.end + request.buffer)
-    return not any(blocked.overlaps(taken) for taken in calendar.busy)
-
-
-def _at(day: date, at: time, zone: ZoneInfo) -> datetime:
-    return instant(day, at, zone)
+    return _clash(calendar, window, start, request) is None
 
 
 def _days(first: date, last: date) -> Iterator[date]:

@@ -6,6 +6,7 @@ locked first (services/locks.py), then the overlap check runs against committed 
 that got past the check anyway, and that refusal is reported the same way as the check's.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -51,7 +52,13 @@ PROBLEM_MESSAGES = {
     "duration_does_not_fit": "A {minutes}-minute visit does not fit before the provider's "
     "hours end or a break begins.",
     "time_off": "The provider is away then.",
+    "slot_taken": "The provider already has a visit then.",
 }
+
+
+def problem_message(problem: str, appointment_type: AppointmentType) -> str:
+    """What a calendar problem code (availability.slot_problem) means, in a sentence."""
+    return PROBLEM_MESSAGES[problem].format(minutes=appointment_type.duration_minutes)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def booking_problems(
                 "inside_lead_time",
             )
         )
-    day = start.astimezone(location_zone(request.location)).date()
+    day = visit_day(request.location, start)
     if (
         request.membership is not None
         and not request.membership.members.filter(patient=request.patient, joined_on__lte=day)
@@ -162,14 +169,18 @@ def price_refusal(effect: BookingEffect, acknowledged_price: int | None) -> Fiel
     )
 
 
-def calendar_problem(request: BookingRequest) -> str | None:
-    """Why the provider's calendar refuses the visit (see availability.slot_problem)."""
-    day = request.start_at.astimezone(location_zone(request.location)).date()
+def calendar_problem(
+    request: BookingRequest, *, ignore_appointment_ids: Iterable[int] = ()
+) -> str | None:
+    """Why the provider's calendar refuses the visit (see availability.slot_problem); a visit
+    being moved ignores itself."""
+    day = visit_day(request.location, request.start_at)
     calendars = provider_calendars(
         first_day=day,
         last_day=day,
         provider_ids=[request.provider.pk],
         location_ids=[request.location.pk],
+        ignore_appointment_ids=ignore_appointment_ids,
     )
     if not calendars:
         return "outside_hours"
@@ -326,8 +337,9 @@ def _refuse_calendar_problem(request: BookingRequest) -> None:
         return
     if problem == "slot_taken":
         raise SlotTaken(_taken_message(request))
-    message = PROBLEM_MESSAGES[problem].format(minutes=request.appointment_type.duration_minutes)
-    raise ValidationFailed.single("start_at", message, problem)
+    raise ValidationFailed.single(
+        "start_at", problem_message(problem, request.appointment_type), problem
+    )
 
 
 def _taken_message(request: BookingRequest) -> str:

@@ -38,6 +38,7 @@ from careloop.scheduling.services.booking import (
     appointment_book,
     booking_problems,
     calendar_problem,
+    problem_message,
 )
 from careloop.scheduling.services.locks import lock_provider_calendar
 
@@ -171,12 +172,7 @@ def _check(request: BookingRequest, *, index: int, earlier: list[datetime]) -> O
         problem = "slot_taken"
     if problem is None:
         return OccurrenceCheck(index, request.start_at)
-    message = {
-        "slot_taken": "The provider already has a visit then.",
-        "outside_hours": "The provider does not work at this location then.",
-        "duration_does_not_fit": "The visit does not fit before the provider's hours end.",
-        "time_off": "The provider is away then.",
-    }.get(problem, problem)
+    message = problem_message(problem, request.appointment_type)
     return OccurrenceCheck(index, request.start_at, problem, message, _alternatives(request))
 
 

@@ -19,7 +19,6 @@ from careloop.accounts.models import User
 from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import FieldError, ValidationFailed
-from careloop.scheduling.availability import slot_problem
 from careloop.scheduling.errors import SlotTaken
 from careloop.scheduling.lifecycle import Action
 from careloop.scheduling.localtime import instant
@@ -29,8 +28,12 @@ from careloop.scheduling.models import (
     AppointmentStatus,
     AppointmentStatusChange,
 )
-from careloop.scheduling.selectors.calendars import location_zone, provider_calendars, slot_request
-from careloop.scheduling.services.booking import PROBLEM_MESSAGES
+from careloop.scheduling.selectors.calendars import location_zone
+from careloop.scheduling.services.booking import (
+    BookingRequest,
+    calendar_problem,
+    problem_message,
+)
 from careloop.scheduling.services.locks import lock_provider_calendar
 from careloop.scheduling.services.status import appointment_transition
 
@@ -50,9 +53,9 @@ def _in_scope(
         raise ValidationFailed.single(
             "occurrence_index", "Name the occurrence the change starts from.", "required"
         )
-    rows = Appointment.objects.select_related("appointment_type", "location", "patient").filter(
-        series=series, status__in=CHANGEABLE, start_at__gt=clock.now()
-    )
+    rows = Appointment.objects.select_related(
+        "appointment_type", "location", "patient", "provider"
+    ).filter(series=series, status__in=CHANGEABLE, start_at__gt=clock.now())
     if scope == Scope.ONE:
         rows = rows.filter(occurrence_index=occurrence_index)
     elif scope == Scope.FOLLOWING:
@@ -170,22 +173,13 @@ def _move_problem(
         return "in_the_past", "the start is in the past."
     if start < now + timedelta(minutes=kind.lead_time_minutes):
         return "inside_lead_time", f"book at least {kind.lead_time_minutes} minutes ahead."
-    day = start.astimezone(location_zone(appointment.location)).date()
-    calendars = provider_calendars(
-        first_day=day,
-        last_day=day,
-        provider_ids=[appointment.provider_id],
-        location_ids=[appointment.location_id],
-        ignore_appointment_ids=[appointment.pk],
+    request = BookingRequest(
+        appointment.patient, appointment.provider, appointment.location, kind, start
     )
-    problem = "outside_hours" if not calendars else None
-    if calendars:
-        problem = slot_problem(calendars[0], start, slot_request(kind))
+    problem = calendar_problem(request, ignore_appointment_ids=[appointment.pk])
     if problem is None:
         return None
-    if problem == "slot_taken":
-        return problem, "the provider already has a visit then."
-    return problem, PROBLEM_MESSAGES[problem].format(minutes=kind.duration_minutes)
+    return problem, problem_message(problem, kind)
 
 
 def _move(appointment: Appointment, start: datetime, *, actor: User | None, now: datetime) -> None:
