@@ -2,7 +2,10 @@
 it leads. `care_plan_transition` and `care_task_transition` (services) are the only functions
 that change a status: they check these tables and record history."""
 
+from collections.abc import Iterable
 from enum import StrEnum
+
+from django.db.models import Choices
 
 from careloop.care.errors import IllegalCarePlanTransition, IllegalTaskTransition
 from careloop.care.models import CarePlanStatus as P
@@ -44,17 +47,19 @@ TASK_TRANSITIONS: dict[TaskAction, dict[T, T]] = {
 }
 
 
-def _allowed(statuses: list[str]) -> str:
-    return ", or ".join(sorted(statuses))
+def _refusal(noun: str, status: Choices, action: StrEnum, allowed: Iterable[Choices]) -> str:
+    statuses = ", or ".join(sorted(str(s.label).lower() for s in allowed))
+    return (
+        f"A {noun} that is {status.label.lower()} cannot {action.value}; that is possible "
+        f"only when it is {statuses}."
+    )
 
 
 def plan_target(status: P, action: PlanAction) -> P:
     target = PLAN_TRANSITIONS[action].get(status)
     if target is None:
-        allowed = [str(s.label).lower() for s in PLAN_TRANSITIONS[action]]
         raise IllegalCarePlanTransition(
-            f"A care plan that is {P(status).label.lower()} cannot {action.value}; that is "
-            f"possible only when it is {_allowed(allowed)}."
+            _refusal("care plan", P(status), action, PLAN_TRANSITIONS[action])
         )
     return target
 
@@ -62,9 +67,5 @@ def plan_target(status: P, action: PlanAction) -> P:
 def task_target(status: T, action: TaskAction) -> T:
     target = TASK_TRANSITIONS[action].get(status)
     if target is None:
-        allowed = [str(s.label).lower() for s in TASK_TRANSITIONS[action]]
-        raise IllegalTaskTransition(
-            f"A task that is {T(status).label.lower()} cannot {action.value}; that is "
-            f"possible only when it is {_allowed(allowed)}."
-        )
+        raise IllegalTaskTransition(_refusal("task", T(status), action, TASK_TRANSITIONS[action]))
     return target

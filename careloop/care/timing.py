@@ -39,6 +39,22 @@ class Anchor(StrEnum):
     PREVIOUS_COMPLETION = "previous_completion"
 
 
+# The columns (of an activity, its per-plan copy, or staff's description) a Timing is parsed
+# from: the keyword arguments of timing_from_columns.
+TIMING_COLUMNS = (
+    "repeat",
+    "every",
+    "unit",
+    "calendar_months",
+    "day_of_month",
+    "anchor",
+    "first_offset_days",
+    "end_after_occurrences",
+    "end_after_months",
+    "days_before",
+    "days_after",
+)
+
 MAX_EVERY = 366
 MAX_OFFSET_DAYS = 366
 MAX_WINDOW_DAYS = 365

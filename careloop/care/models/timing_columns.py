@@ -3,7 +3,14 @@
 from django.db import models
 
 from careloop.accounts.roles import Role
-from careloop.care.timing import Anchor, Repeat, Timing, Unit, timing_from_columns
+from careloop.care.timing import (
+    TIMING_COLUMNS,
+    Anchor,
+    Repeat,
+    Timing,
+    Unit,
+    timing_from_columns,
+)
 from careloop.memberships.models import ServiceKind
 
 
@@ -55,19 +62,7 @@ class ActivityFields(models.Model):
 
     @property
     def timing(self) -> Timing:
-        return timing_from_columns(
-            repeat=self.repeat,
-            every=self.every,
-            unit=self.unit,
-            calendar_months=self.calendar_months,
-            day_of_month=self.day_of_month,
-            anchor=self.anchor,
-            first_offset_days=self.first_offset_days,
-            end_after_occurrences=self.end_after_occurrences,
-            end_after_months=self.end_after_months,
-            days_before=self.days_before,
-            days_after=self.days_after,
-        )
+        return timing_from_columns(**{name: getattr(self, name) for name in TIMING_COLUMNS})
 
 
 ACTIVITY_FIELDS = (

@@ -5,7 +5,7 @@ from typing import Any
 
 from careloop.accounts.roles import STAFF_ROLES
 from careloop.care.models import ActivityKind
-from careloop.care.timing import Timing, months_text, timing_from_columns
+from careloop.care.timing import TIMING_COLUMNS, Timing, months_text, timing_from_columns
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.memberships.models import ServiceKind
 
@@ -56,19 +56,7 @@ def activity_columns(spec: ActivitySpec) -> dict[str, Any]:
         errors.append(FieldError("order", "Order must be from 0 to 1000.", "out_of_range"))
     timing: Timing | None = None
     try:
-        timing = timing_from_columns(
-            repeat=spec.repeat,
-            every=spec.every,
-            unit=spec.unit,
-            calendar_months=spec.calendar_months,
-            day_of_month=spec.day_of_month,
-            anchor=spec.anchor,
-            first_offset_days=spec.first_offset_days,
-            end_after_occurrences=spec.end_after_occurrences,
-            end_after_months=spec.end_after_months,
-            days_before=spec.days_before,
-            days_after=spec.days_after,
-        )
+        timing = timing_from_columns(**{name: getattr(spec, name) for name in TIMING_COLUMNS})
     except ValidationFailed as failed:
         errors.extend(failed.errors)
     if errors or timing is None:

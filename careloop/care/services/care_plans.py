@@ -20,17 +20,11 @@ from careloop.care.models import (
 )
 from careloop.care.services.activities import ActivitySpec, activity_columns
 from careloop.care.services.generation import care_plan_generate
+from careloop.care.services.tasks import care_task_transition, required_reason
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
 from careloop.memberships.models import Membership
 from careloop.patients.models import Patient
-
-
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationFailed.single("reason", "Say why (it is kept in the history).", "required")
-    return reason
 
 
 def care_plan_create(
@@ -138,8 +132,6 @@ def care_plan_transition(
     allow. Closing and ending cancel every unfinished task with the reason, keeping done and
     skipped ones as history; resuming restarts generation from `effective_on`.
     """
-    from careloop.care.services.tasks import care_task_transition
-
     with transaction.atomic():
         plan = CarePlan.objects.select_for_update(of=("self",)).get(pk=care_plan.pk)
         current = CarePlanStatus(plan.status)
@@ -197,7 +189,7 @@ def care_activity_add(
 ) -> CareActivity:
     """Add an activity to one patient's care plan (not to its protocol), with the reason; its
     first work due within the horizon is generated."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     values = activity_columns(spec)
     today = clock.today()
     with transaction.atomic():

@@ -15,7 +15,7 @@ each action then moves the plans' status:
 from datetime import date
 
 from careloop.care.lifecycle import PlanAction
-from careloop.care.models import CarePlan, CarePlanStatus, Protocol
+from careloop.care.models import OPEN_PLAN_STATUSES, CarePlan, CarePlanStatus, Protocol
 from careloop.care.services.care_plans import care_plan_create, care_plan_transition
 from careloop.care.services.generation import care_plan_generate
 from careloop.core import clock
@@ -36,10 +36,7 @@ RECONCILING = {
 
 def _open_plans(membership: Membership) -> list[CarePlan]:
     return list(
-        CarePlan.objects.filter(
-            membership=membership,
-            status__in=[CarePlanStatus.ACTIVE, CarePlanStatus.SUSPENDED],
-        ).order_by("id")
+        CarePlan.objects.filter(membership=membership, status__in=OPEN_PLAN_STATUSES).order_by("id")
     )
 
 
@@ -65,11 +62,10 @@ def _reconcile(event: MembershipChanged, membership: Membership) -> list[CarePla
                 effective_on=day,
                 reason=reason,
             )
-    have = {(plan.patient_id, plan.protocol_id) for plan in _open_plans(membership)}
-    elsewhere = set(
+    # Every open care plan of the members, this membership's included.
+    following = set(
         CarePlan.objects.filter(
-            patient_id__in=list(members),
-            status__in=[CarePlanStatus.ACTIVE, CarePlanStatus.SUSPENDED],
+            patient_id__in=list(members), status__in=OPEN_PLAN_STATUSES
         ).values_list("patient_id", "protocol_id")
     )
     status = (
@@ -82,9 +78,9 @@ def _reconcile(event: MembershipChanged, membership: Membership) -> list[CarePla
     for patient_id, joined_on in members.items():
         for protocol in protocols:
             key = (patient_id, protocol.pk)
-            # A protocol the patient already follows (by hand, or through another program)
-            # is not applied twice.
-            if key in have or key in elsewhere:
+            # A protocol the patient already follows (through this membership, by hand, or
+            # through another program) is not applied twice.
+            if key in following:
                 continue
             created.append(
                 care_plan_create(
@@ -125,7 +121,12 @@ def _generate(membership: Membership, today: date) -> None:
         care_plan_generate(care_plan=plan, as_of=today)
 
 
+HANDLED = RECONCILING | ENDING | {Action.PAUSE.value, Action.RESUME.value}
+
+
 def on_membership_changed(event: MembershipChanged) -> None:
+    if event.action not in HANDLED:
+        return  # a price change, past due, recovery: care plans stay as they are
     membership = Membership.objects.select_related("plan").get(pk=event.membership.pk)
     today = clock.today()
     if event.action in RECONCILING:

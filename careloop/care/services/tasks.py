@@ -16,7 +16,8 @@ from careloop.core import clock
 from careloop.core.errors import ValidationFailed
 
 
-def _reason(reason: str) -> str:
+def required_reason(reason: str) -> str:
+    """The reason staff gave, trimmed; a ValidationFailed on `reason` when there is none."""
     reason = reason.strip()
     if not reason:
         raise ValidationFailed.single("reason", "Say why (it is kept in the history).", "required")
@@ -91,7 +92,7 @@ def care_task_complete(*, actor: User, task: CareTask) -> CareTask:
 
 def care_task_skip(*, actor: User, task: CareTask, reason: str) -> CareTask:
     """Skipped, with the reason; the next occurrence comes as if it had been done."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     with transaction.atomic():
         care_task_transition(actor=actor, task=task, action=TaskAction.SKIP, reason=reason)
         care_plan_generate(care_plan=task.care_plan, as_of=clock.today())
@@ -101,7 +102,7 @@ def care_task_skip(*, actor: User, task: CareTask, reason: str) -> CareTask:
 def care_task_reschedule(*, actor: User, task: CareTask, due_on: date, reason: str) -> CareTask:
     """Move one occurrence to a new due date (its window moves with it); later occurrences
     timed from the previous due date keep their schedule."""
-    reason = _reason(reason)
+    reason = required_reason(reason)
     if not isinstance(due_on, date):
         raise ValidationFailed.single("due_on", "Give the new due date.", "required")
     if due_on < task.care_plan.started_on:
