@@ -8,5 +8,7 @@ urlpatterns = [
     path("staff/", include("careloop.web.staff.urls")),
     path("portal/", include("careloop.web.portal.urls")),
     path("pay/", include("careloop.web.pay.urls")),
+    path("visit/", include("careloop.web.visit.urls")),
+    path("calendar/", include("careloop.web.feeds.urls")),
     path("api/v1/", api.urls),
 ]

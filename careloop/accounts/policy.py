@@ -38,6 +38,7 @@ class Capability(StrEnum):
     BILLING_REFUND = "billing.refund"
     SCHEDULE_VIEW = "schedule.view"
     APPOINTMENT_BOOK = "appointment.book"
+    CALENDAR_FEED = "calendar_feed.manage"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -77,6 +78,8 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.SCHEDULE_VIEW: _CLINICAL_AND_DESK,
     # Book, confirm, check in, complete, cancel, mark a no-show.
     Capability.APPOINTMENT_BOOK: _CLINICAL_AND_DESK,
+    # A private iCalendar address of one's own visits: the people who have a calendar.
+    Capability.CALENDAR_FEED: frozenset({Role.PROVIDER, Role.COORDINATOR}),
 }
 
 

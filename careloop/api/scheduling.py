@@ -1,6 +1,6 @@
 """REST resources for scheduling under /api/v1/scheduling: locations, working hours,
 appointment types, availability, the membership effect of a booking, appointments and their
-status actions, and series.
+status actions, series, the booking policy and a provider's calendar feed.
 
 Reading the calendar needs schedule.view and booking or changing a visit appointment.book
 (clinical staff and front desk); changing locations, hours and types needs clinic.configure
@@ -30,10 +30,16 @@ from careloop.scheduling.models import (
     WorkingHours,
 )
 from careloop.scheduling.selectors.calendars import available_slots
-from careloop.scheduling.selectors.effects import BookingEffect, booking_effect
+from careloop.scheduling.selectors.effects import (
+    BookingEffect,
+    booking_effect,
+    lapsed_membership_booking,
+)
 from careloop.scheduling.series import SeriesRule
 from careloop.scheduling.services import calendar
 from careloop.scheduling.services.booking import appointment_book
+from careloop.scheduling.services.feeds import calendar_feed_renew, calendar_feed_stop
+from careloop.scheduling.services.reminders import reminder_hours
 from careloop.scheduling.services.series import SeriesOutcome, series_book
 from careloop.scheduling.services.series_changes import Scope, series_cancel, series_move
 from careloop.scheduling.services.status import appointment_transition
@@ -646,3 +652,75 @@ def series_cancel_endpoint(
 ) -> list[Appointment]:
     user = staff_user(request, Capability.APPOINTMENT_BOOK)
     return series_cancel(actor=user, series=_get_series(user, series_id), **payload.model_dump())
+
+
+# --- booking policy and calendar feeds -------------------------------------------------------
+
+
+class SchedulingSettingsOut(Schema):
+    reminder_hours: list[int] = Field(description="Hours before a visit the patient is reminded")
+    lapsed_membership_booking: str = Field(description="warn or block")
+
+
+class SchedulingSettingsIn(Schema):
+    reminder_hours: list[int] | None = None
+    lapsed_membership_booking: str | None = None
+
+
+def _settings_out() -> SchedulingSettingsOut:
+    return SchedulingSettingsOut(
+        reminder_hours=sorted(reminder_hours(), reverse=True),
+        lapsed_membership_booking=lapsed_membership_booking().value,
+    )
+
+
+@scheduling_router.get(
+    "/settings",
+    response=SchedulingSettingsOut,
+    summary="The clinic's booking policy",
+    openapi_extra=needs(Capability.SCHEDULE_VIEW),
+)
+def scheduling_settings_read(request: HttpRequest) -> SchedulingSettingsOut:
+    staff_user(request, Capability.SCHEDULE_VIEW)
+    return _settings_out()
+
+
+@scheduling_router.patch(
+    "/settings",
+    response=SchedulingSettingsOut,
+    summary="Change the reminder hours or the lapsed-membership policy",
+    openapi_extra=needs(Capability.CLINIC_CONFIGURE),
+)
+def scheduling_settings_change(
+    request: HttpRequest, payload: SchedulingSettingsIn
+) -> SchedulingSettingsOut:
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
+    calendar.scheduling_settings_update(actor=user, **payload.model_dump(exclude_unset=True))
+    return _settings_out()
+
+
+class CalendarFeedOut(Schema):
+    url: str = Field(description="The private iCalendar address; shown only now")
+
+
+@scheduling_router.post(
+    "/calendar-feed",
+    response={201: CalendarFeedOut},
+    summary="Make or renew my private calendar feed (ends the old address)",
+    openapi_extra=needs(Capability.CALENDAR_FEED),
+)
+def calendar_feed_create(request: HttpRequest) -> Status[CalendarFeedOut]:
+    user = staff_user(request, Capability.CALENDAR_FEED)
+    return Status(201, CalendarFeedOut(url=calendar_feed_renew(actor=user)))
+
+
+@scheduling_router.delete(
+    "/calendar-feed",
+    response={204: None},
+    summary="Turn my calendar feed off (its address stops working)",
+    openapi_extra=needs(Capability.CALENDAR_FEED),
+)
+def calendar_feed_delete(request: HttpRequest) -> Status[None]:
+    user = staff_user(request, Capability.CALENDAR_FEED)
+    calendar_feed_stop(actor=user)
+    return Status(204, None)

@@ -30,6 +30,10 @@ class OutboxMessage(models.Model):
     body = models.TextField()
     kind = models.CharField(max_length=60, help_text="What caused it, e.g. password_reset.")
     patient_id = models.BigIntegerField(null=True, blank=True)
+    # One text attachment for email (an appointment's .ics); SMS leaves it out.
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment = models.TextField(blank=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )

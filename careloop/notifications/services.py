@@ -1,4 +1,5 @@
 import logging
+from dataclasses import dataclass
 from functools import partial
 from uuid import UUID
 
@@ -11,6 +12,13 @@ from careloop.notifications.tasks import deliver_notification
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    content: str
+
+
 def notification_enqueue(
     *,
     channel: Channel,
@@ -19,11 +27,12 @@ def notification_enqueue(
     kind: str,
     subject: str = "",
     patient_id: int | None = None,
+    attachment: Attachment | None = None,
 ) -> OutboxMessage:
     """Write a message to the outbox inside the caller's transaction.
 
     It leaves only after the transaction commits, through the worker; a rollback takes it
-    away with the change that caused it.
+    away with the change that caused it. An attachment travels with an email only.
     """
     now = clock.now()
     message = OutboxMessage.objects.create(
@@ -33,6 +42,9 @@ def notification_enqueue(
         body=body,
         kind=kind,
         patient_id=patient_id,
+        attachment_name=attachment.name if attachment else "",
+        attachment_type=attachment.content_type if attachment else "",
+        attachment=attachment.content if attachment else "",
         created_at=now,
         next_attempt_at=now,
     )

@@ -65,6 +65,7 @@ def test_a_tick_enqueues_every_registered_job_that_is_due():
     clock.freeze(SEVEN_PAST_NOON)
     assert periodic_tick() == [
         "apply_due_scheduled_changes",
+        "appointment_reminders_due",
         "billing_payments_settle",
         "billing_run_daily",
         "care_work_generate",

@@ -27,6 +27,7 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
     assert len(mail.outbox) == 1
     assert set(PeriodicRun.objects.values_list("name", flat=True)) == {
         "apply_due_scheduled_changes",
+        "appointment_reminders_due",
         "billing_payments_settle",
         "billing_run_daily",
         "care_work_generate",
@@ -43,6 +44,7 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
         ("careloop.memberships.tasks.grant_current_entitlements", "SUCCESSFUL"),
         ("careloop.notifications.tasks.deliver_due_notifications", "SUCCESSFUL"),
         ("careloop.notifications.tasks.deliver_notification", "SUCCESSFUL"),
+        ("careloop.scheduling.tasks.appointment_reminders_due", "SUCCESSFUL"),
     ]
 
 

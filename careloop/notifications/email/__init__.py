@@ -30,6 +30,8 @@ def send(message: OutboxMessage) -> str:
         to=[message.recipient],
         headers={"Message-ID": message_id},
     )
+    if message.attachment_name:
+        email.attach(message.attachment_name, message.attachment, message.attachment_type)
     if email.send(fail_silently=False) != 1:
         raise EmailNotAccepted(f"the email backend did not accept message {message_id}")
     return message_id

@@ -11,7 +11,7 @@ from careloop.notifications.delivery import (
     retry_delay,
 )
 from careloop.notifications.models import Channel, OutboxMessage, Status
-from careloop.notifications.services import notification_enqueue
+from careloop.notifications.services import Attachment, notification_enqueue
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,23 @@ def test_an_unreachable_smtp_server_leaves_the_email_pending_for_a_retry(setting
     stored = OutboxMessage.objects.get()
     assert (stored.status, stored.attempts) == (Status.PENDING, 1)
     assert "ConnectionRefusedError" in stored.last_error
+
+
+def test_an_attachment_reaches_the_smtp_server_with_its_name_and_type(smtp_settings):
+    calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    message = notification_enqueue(
+        channel=Channel.EMAIL,
+        recipient="ann.avery@example.invalid",
+        subject="Your visit is booked",
+        body="Your visit is booked.",
+        kind="test",
+        attachment=Attachment("visit.ics", "text/calendar; charset=utf-8", calendar),
+    )
+
+    assert outbox_deliver(message_id=message.id) is Outcome.SENT
+    [received] = smtp_settings.handler.messages
+    [part] = list(received.iter_attachments())
+    assert part.get_filename() == "visit.ics"
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_content().replace("\r\n", "\n") == calendar.replace("\r\n", "\n")
+    assert received.get_body(("plain",)).get_content().strip() == "Your visit is booked."

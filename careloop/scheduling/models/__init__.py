@@ -19,15 +19,18 @@ from careloop.scheduling.models.calendar import (
     Weekday,
     WorkingHours,
 )
+from careloop.scheduling.models.reminders import AppointmentReminder, CalendarFeed
 
 __all__ = [
     "HOLDS_TIME",
     "Appointment",
+    "AppointmentReminder",
     "AppointmentSeries",
     "AppointmentStatus",
     "AppointmentStatusChange",
     "AppointmentType",
     "Break",
+    "CalendarFeed",
     "ClinicHoliday",
     "LapsedMembershipBooking",
     "Location",

@@ -207,11 +207,17 @@ class LapsedMembershipBooking(models.TextChoices):
     BLOCK = "block", "Refuse the booking"
 
 
+def default_reminder_hours() -> list[int]:
+    return [48, 2]
+
+
 class SchedulingSettings(models.Model):
     """Clinic-wide booking policy; one row (defaults apply while there is none).
 
     `lapsed_membership_booking` says what booking does for a patient whose membership is past
     due or paused: warn (the visit is then priced as the membership's coverage says) or block.
+    `reminder_hours` says how many hours before a visit the patient is reminded (48 and 2 by
+    default; an empty list sends none).
     """
 
     lapsed_membership_booking = models.CharField(
@@ -219,6 +225,7 @@ class SchedulingSettings(models.Model):
         choices=LapsedMembershipBooking.choices,
         default=LapsedMembershipBooking.WARN,
     )
+    reminder_hours = models.JSONField(default=default_reminder_hours)
 
     class Meta:
         verbose_name_plural = "scheduling settings"

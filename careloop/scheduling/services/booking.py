@@ -43,6 +43,7 @@ from careloop.scheduling.selectors.effects import (
 )
 from careloop.scheduling.selectors.priority import slot_held
 from careloop.scheduling.services.locks import lock_provider_calendar
+from careloop.scheduling.services.notices import booking_confirmation_send
 
 HOLD_SOURCE = "appointment"  # the ledger's source_type for an appointment's hold and use
 BOOKABLE_ROLES = frozenset({Role.PROVIDER, Role.COORDINATOR})
@@ -291,6 +292,8 @@ def appointment_book(
                 "price": appointment.quoted_price,
             },
         )
+        if series is None:  # a series is confirmed once, with all its visits
+            booking_confirmation_send([appointment])
     return appointment
 
 

@@ -1,6 +1,6 @@
-"""Writes to the clinic's calendar settings: locations, hours, breaks, time off, holidays and
-appointment types. Only a practice admin may make them; each checks every field first and
-reports every problem at once, changing nothing.
+"""Writes to the clinic's calendar settings: locations, hours, breaks, time off, holidays,
+appointment types and the booking policy. Only a practice admin may make them; each checks
+every field first and reports every problem at once, changing nothing.
 """
 
 from dataclasses import asdict, dataclass
@@ -19,12 +19,15 @@ from careloop.scheduling.models import (
     AppointmentType,
     Break,
     ClinicHoliday,
+    LapsedMembershipBooking,
     Location,
+    SchedulingSettings,
     TimeOff,
     VisitMode,
     WorkingHours,
 )
 from careloop.scheduling.services.booking import BOOKABLE_ROLES
+from careloop.scheduling.services.reminders import reminder_hours_problems, validate_reminder_hours
 
 MAX_DURATION_MINUTES = 24 * 60
 
@@ -296,3 +299,39 @@ def appointment_type_create(
         )
         _audit(actor, "appointment_type_create", kind, ["name", "duration_minutes", *numbers])
     return kind
+
+
+def scheduling_settings_update(
+    *,
+    actor: User,
+    reminder_hours: object = None,
+    lapsed_membership_booking: str | None = None,
+) -> SchedulingSettings:
+    """Change the clinic's booking policy: when patients are reminded of visits (hours before,
+    at most four, each 1 to 336) and what booking does for a past-due or paused membership."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors = []
+    if reminder_hours is not None:
+        problem = reminder_hours_problems(reminder_hours)
+        if problem is not None:
+            errors.append(FieldError("reminder_hours", problem, "invalid"))
+    if lapsed_membership_booking is not None and lapsed_membership_booking not in (
+        LapsedMembershipBooking.values
+    ):
+        errors.append(
+            FieldError("lapsed_membership_booking", "Choose warn or block.", "invalid_choice")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        row = SchedulingSettings.objects.select_for_update().first() or SchedulingSettings()
+        fields = []
+        if reminder_hours is not None:
+            row.reminder_hours = validate_reminder_hours(reminder_hours)
+            fields.append("reminder_hours")
+        if lapsed_membership_booking is not None:
+            row.lapsed_membership_booking = lapsed_membership_booking
+            fields.append("lapsed_membership_booking")
+        row.save()
+        _audit(actor, "settings_update", row, fields)
+    return row

@@ -41,6 +41,7 @@ from careloop.scheduling.services.booking import (
     problem_message,
 )
 from careloop.scheduling.services.locks import lock_provider_calendar
+from careloop.scheduling.services.notices import booking_confirmation_send
 
 ALTERNATIVES = 3
 ALTERNATIVE_DAYS = 7
@@ -158,6 +159,7 @@ def series_book(
             object_id=series.pk,
             detail={"occurrences": len(booked)},
         )
+        booking_confirmation_send(booked)
     return SeriesOutcome(occurrences=checks, series=series, appointments=booked)
 
 

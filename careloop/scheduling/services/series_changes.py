@@ -35,6 +35,7 @@ from careloop.scheduling.services.booking import (
     problem_message,
 )
 from careloop.scheduling.services.locks import lock_provider_calendar
+from careloop.scheduling.services.reminders import reminders_forget
 from careloop.scheduling.services.status import appointment_transition
 
 CHANGEABLE = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
@@ -216,3 +217,4 @@ def _move(appointment: Appointment, start: datetime, *, actor: User | None, now:
         object_id=appointment.pk,
         detail={"from": old_start.isoformat(), "to": start.isoformat()},
     )
+    reminders_forget(appointment)

@@ -82,6 +82,7 @@ from careloop.memberships.services.lifecycle import (
 )
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
+from careloop.scheduling.links import visit_token
 from careloop.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -92,6 +93,7 @@ from careloop.scheduling.models import (
     WorkingHours,
 )
 from careloop.scheduling.series import SeriesRule
+from careloop.scheduling.services.feeds import calendar_feed_renew
 from careloop.scheduling.services.series import series_book
 from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_patient, make_user
@@ -129,6 +131,10 @@ WEB_CASES: dict[str, WebCase] = {
     "accounts:password_reset_confirm": WebCase(PUBLIC),
     "accounts:password_reset_complete": WebCase(PUBLIC),
     "pay:card_update": WebCase(PUBLIC, ("GET", "POST")),
+    # The link in a visit reminder and a provider's iCalendar feed: the signed or random token
+    # in the address is the key.
+    "visit:respond": WebCase(PUBLIC, ("GET", "POST")),
+    "feeds:provider_calendar": WebCase(PUBLIC),
     "staff:patient_search": WebCase(Capability.PATIENT_VIEW),
     "staff:patient_create": WebCase(Capability.PATIENT_CREATE, ("GET", "POST")),
     "staff:patient_chart": WebCase(Capability.PATIENT_VIEW, patient_scoped=True),
@@ -581,6 +587,8 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "pay:card_update": lambda: {
             "token": card_update_token(billing_account_for(patient=patient).pk)
         },
+        "visit:respond": lambda: {"token": visit_token(_api_appointment(world, target, "").pk)},
+        "feeds:provider_calendar": lambda: {"token": _feed_token(world)},
         "staff:clinic_holiday_remove": lambda: {
             "holiday_id": Holiday.objects.create(date=date(2030, 12, 25), name="Closed").id
         },
@@ -666,6 +674,13 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
     }
     builder = builders.get(name)
     return builder() if builder else {}
+
+
+def _feed_token(world: World) -> str:
+    """The token in the address of the provider's calendar feed."""
+    provider = world.actors["provider"]
+    assert provider is not None
+    return calendar_feed_renew(actor=provider).rsplit("/", 1)[1].removesuffix(".ics")
 
 
 def _token(world: World, target: str, actor: User | None) -> ApiToken:
@@ -1153,6 +1168,8 @@ def _api_scheduling_url(url: str, path: str, world: World, target: str) -> str:
 def _api_scheduling_body(
     path: str, method: str, world: World, target: str
 ) -> dict[str, Any] | None:
+    if path == "/api/v1/scheduling/settings" and method == "PATCH":
+        return {"reminder_hours": [24, 3]}
     if method != "POST" or not path.startswith("/api/v1/scheduling/"):
         return None
     schedule = _api_schedule(world)
