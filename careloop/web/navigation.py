@@ -18,6 +18,7 @@ class NavEntry:
 STAFF_NAV = (
     NavEntry("Patients", "staff:patient_search", Capability.PATIENT_VIEW),
     NavEntry("Households", "staff:household_list", Capability.PATIENT_VIEW),
+    NavEntry("Schedule", "staff:schedule_day", Capability.SCHEDULE_VIEW),
     NavEntry("Memberships", "staff:membership_list", Capability.MEMBERSHIP_VIEW),
     NavEntry("Billing", "staff:billing_overview", Capability.BILLING_VIEW),
     NavEntry("Plans", "staff:catalog_plan_list", Capability.CATALOG_VIEW),

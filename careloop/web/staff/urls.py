@@ -9,4 +9,5 @@ urlpatterns = [
     path("catalog/", include("careloop.web.staff.catalog.urls")),
     path("memberships/", include("careloop.web.staff.memberships.urls")),
     path("billing/", include("careloop.web.staff.billing.urls")),
+    path("schedule/", include("careloop.web.staff.scheduling.urls")),
 ]

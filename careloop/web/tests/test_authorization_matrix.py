@@ -216,6 +216,12 @@ WEB_CASES: dict[str, WebCase] = {
         Capability.MEMBERSHIP_CHANGE, ("POST",), patient_scoped=True
     ),
     "staff:billing_overview": WebCase(Capability.BILLING_VIEW),
+    "staff:schedule_day": WebCase(Capability.SCHEDULE_VIEW),
+    "staff:schedule_week": WebCase(Capability.SCHEDULE_VIEW),
+    "staff:visit_detail": WebCase(Capability.SCHEDULE_VIEW, patient_scoped=True),
+    "staff:visit_act": WebCase(Capability.APPOINTMENT_BOOK, ("POST",), patient_scoped=True),
+    "staff:book_visit": WebCase(Capability.APPOINTMENT_BOOK, ("GET", "POST"), patient_scoped=True),
+    "staff:book_series": WebCase(Capability.APPOINTMENT_BOOK, ("GET", "POST"), patient_scoped=True),
     "staff:billing_run_now": WebCase(Capability.BILLING_MANAGE, ("POST",)),
     "staff:billing_invoice_list": WebCase(Capability.BILLING_VIEW),
     "staff:billing_invoice_detail": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
@@ -588,6 +594,10 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
             "token": card_update_token(billing_account_for(patient=patient).pk)
         },
         "visit:respond": lambda: {"token": visit_token(_api_appointment(world, target, "").pk)},
+        "staff:visit_detail": lambda: {"appointment_id": _api_appointment(world, target, "").pk},
+        "staff:visit_act": lambda: {"appointment_id": _api_appointment(world, target, "").pk},
+        "staff:book_visit": lambda: {"patient_id": patient.id},
+        "staff:book_series": lambda: {"patient_id": patient.id},
         "feeds:provider_calendar": lambda: {"token": _feed_token(world)},
         "staff:clinic_holiday_remove": lambda: {
             "holiday_id": Holiday.objects.create(date=date(2030, 12, 25), name="Closed").id

@@ -23,6 +23,7 @@ from careloop.web.staff.memberships.chart import (
     membership_section,
 )
 from careloop.web.staff.patients.views.common import acting_user
+from careloop.web.staff.scheduling.chart import visits_section
 
 SectionContext = Callable[[HttpRequest, Patient], dict[str, Any]]
 
@@ -80,6 +81,9 @@ CHART_SECTIONS: list[ChartSection] = [
         "staff/memberships/chart/coverage.html",
         coverage_section,
         Capability.MEMBERSHIP_VIEW,
+    ),
+    ChartSection(
+        "Visits", "staff/scheduling/chart/visits.html", visits_section, Capability.SCHEDULE_VIEW
     ),
     ChartSection(
         "Billing", "staff/billing/chart/section.html", billing_section, Capability.BILLING_VIEW
