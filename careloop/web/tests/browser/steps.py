@@ -1,6 +1,7 @@
 """Steps several browser tests share."""
 
 import pyotp
+from django.conf import settings
 from playwright.sync_api import Page
 
 from careloop.accounts.models import User
@@ -13,6 +14,7 @@ from careloop.memberships.services.catalog import (
     plan_price_set,
     plan_update,
 )
+from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_user
 from careloop.web.tests.browser.totp_app import AuthenticatorApp
 
@@ -56,3 +58,19 @@ def a_plan_on_sale(
     )
     benefit_set(actor=admin, plan=plan, service_id=visit.id, allowance=visits)
     return plan_update(actor=admin, plan=plan, status="active")
+
+
+def sign_in_with_session(page: Page, user: User, *, base_url: str) -> None:
+    """Give the browser a signed-in session (past the second factor) without the sign-in
+    pages, for tests that stop Careloop's clock: an authenticator app's codes follow the real
+    clock, so they would not match. Signing in itself is tested by its own browser tests."""
+    client = signed_in_client(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
+    )
