@@ -8,6 +8,7 @@ BENCHMARKS = (
     ("coverage_check", "coverage checks over 5 years of entitlement history"),
     ("enroll_memberships", "enrolling 10,000 memberships one by one"),
     ("billing_run", "a billing run over 100,000 due memberships, 1 and 2 workers"),
+    ("scheduling", "availability search and booking with 2 years of appointments"),
 )
 
 

@@ -7,6 +7,8 @@ from careloop.scheduling.models.appointments import (
     SeriesFrequency,
 )
 from careloop.scheduling.models.calendar import (
+    MAX_BUFFER_MINUTES,
+    MAX_DURATION_MINUTES,
     AppointmentType,
     Break,
     ClinicHoliday,
@@ -23,6 +25,8 @@ from careloop.scheduling.models.reminders import AppointmentReminder, CalendarFe
 
 __all__ = [
     "HOLDS_TIME",
+    "MAX_BUFFER_MINUTES",
+    "MAX_DURATION_MINUTES",
     "Appointment",
     "AppointmentReminder",
     "AppointmentSeries",

@@ -151,6 +151,12 @@ class VisitMode(models.TextChoices):
     TELEHEALTH = "telehealth", "Telehealth"
 
 
+# The longest visit and the longest buffer after one: a visit holds its provider's time for at
+# most their sum, which lets calendar reads look back a bounded stretch for visits still running.
+MAX_DURATION_MINUTES = 24 * 60
+MAX_BUFFER_MINUTES = 24 * 60
+
+
 class AppointmentType(models.Model):
     """A kind of visit the clinic books, with its length, policies and who may book it.
 
@@ -193,9 +199,13 @@ class AppointmentType(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_minutes__gte=5, duration_minutes__lte=24 * 60),
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=MAX_DURATION_MINUTES),
                 name="appointment_type_duration_sensible",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(buffer_minutes__lte=MAX_BUFFER_MINUTES),
+                name="appointment_type_buffer_sensible",
+            ),
         ]
 
     def __str__(self) -> str:

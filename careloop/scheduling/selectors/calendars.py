@@ -25,6 +25,8 @@ from careloop.scheduling.availability import (
 from careloop.scheduling.localtime import instant
 from careloop.scheduling.models import (
     HOLDS_TIME,
+    MAX_BUFFER_MINUTES,
+    MAX_DURATION_MINUTES,
     Appointment,
     AppointmentType,
     Break,
@@ -38,6 +40,7 @@ from careloop.scheduling.priority import holding_window
 # How far past the searched days a busy appointment or time off can still matter: a visit
 # may run past midnight in another zone, and time off spans days.
 _MARGIN = timedelta(days=2)
+_LONGEST_HOLD = timedelta(minutes=MAX_DURATION_MINUTES + MAX_BUFFER_MINUTES)
 
 
 def location_zone(location: Location) -> ZoneInfo:
@@ -80,8 +83,13 @@ def provider_calendars(
     if not pairs:
         return []
     providers = {provider for provider, _ in pairs}
-    span_start = instant(first_day, datetime.min.time(), clock.clinic_zone()) - _MARGIN
-    span_end = instant(last_day, datetime.min.time(), clock.clinic_zone()) + _MARGIN
+    clinic = clock.clinic_zone()  # read once: each read is a query
+    zones = {
+        location_id: ZoneInfo(location.time_zone) if location.time_zone else clinic
+        for location_id, location in locations.items()
+    }
+    span_start = instant(first_day, datetime.min.time(), clinic) - _MARGIN
+    span_end = instant(last_day, datetime.min.time(), clinic) + _MARGIN
     breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
     for pause in Break.objects.filter(provider_id__in=providers):
         breaks.setdefault((pause.provider_id, pause.location_id), []).append(_weekly(pause))
@@ -91,17 +99,20 @@ def provider_calendars(
     ):
         time_off.setdefault(away.provider_id, []).append(Span(away.start_at, away.end_at))
     busy: dict[int, list[Span]] = {}
-    for taken in (
+    for provider_id, start_at, blocked_until in (
         Appointment.objects.filter(
             provider_id__in=providers,
             status__in=HOLDS_TIME,
             start_at__lt=span_end,
+            # A lower bound on the start keeps the index scan to the range: no visit holds time
+            # for longer than the longest visit and buffer together.
+            start_at__gt=span_start - _LONGEST_HOLD,
             blocked_until__gt=span_start,
         )
         .exclude(pk__in=list(ignore_appointment_ids))
-        .only("provider_id", "start_at", "blocked_until")
+        .values_list("provider_id", "start_at", "blocked_until")
     ):
-        busy.setdefault(taken.provider_id, []).append(Span(taken.start_at, taken.blocked_until))
+        busy.setdefault(provider_id, []).append(Span(start_at, blocked_until))
     holidays = list(ClinicHoliday.objects.filter(date__gte=first_day, date__lte=last_day))
     # The clinic-wide holidays an admin sets beside the clinic's settings close every location.
     closed = set(
@@ -115,7 +126,7 @@ def provider_calendars(
             ProviderCalendar(
                 provider_id=provider_id,
                 location_id=location_id,
-                zone=location_zone(locations[location_id]),
+                zone=zones[location_id],
                 hours=tuple(hours),
                 breaks=tuple(breaks.get((provider_id, location_id), [])),
                 holidays=frozenset(

@@ -16,6 +16,8 @@ from careloop.audit.services import audit_record
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.selectors import time_zone_names
 from careloop.scheduling.models import (
+    MAX_BUFFER_MINUTES,
+    MAX_DURATION_MINUTES,
     AppointmentType,
     Break,
     ClinicHoliday,
@@ -28,8 +30,6 @@ from careloop.scheduling.models import (
 )
 from careloop.scheduling.services.booking import BOOKABLE_ROLES
 from careloop.scheduling.services.reminders import reminder_hours_problems, validate_reminder_hours
-
-MAX_DURATION_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -286,6 +286,14 @@ def appointment_type_create(
     for field, value in numbers.items():
         if value < 0:
             errors.append(FieldError(field, "Must be zero or more.", "min_value"))
+    if buffer_minutes > MAX_BUFFER_MINUTES:
+        errors.append(
+            FieldError(
+                "buffer_minutes",
+                f"A buffer after a visit is at most {MAX_BUFFER_MINUTES} minutes (a day).",
+                "max_value",
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():

@@ -6,6 +6,7 @@ import pytest
 
 from careloop.accounts.roles import Role
 from careloop.core.errors import ValidationFailed
+from careloop.scheduling.models import Appointment
 from careloop.scheduling.selectors.calendars import available_slots
 from careloop.scheduling.services.booking import appointment_book
 from careloop.scheduling.tests.builders import (
@@ -69,3 +70,31 @@ def test_a_search_whose_last_day_is_before_its_first_is_refused_naming_the_field
         )
 
     assert [(e.field, e.code) for e in refused.value.errors] == [("last_day", "before_start")]
+
+
+def test_a_visit_that_began_the_day_before_still_blocks_the_morning(provider, patient_ann):
+    """A 24-hour stay with a 24-hour buffer from Saturday 10:00 (the longest a visit can
+    hold a provider) still holds Monday until 10:00."""
+    clinic_in_new_york()
+    location = make_location()
+    weekday_hours(provider, location, weekdays=range(7), start=time(0), end=time(23, 45))
+    stay = make_type("Overnight stay", duration_minutes=24 * 60, buffer_minutes=24 * 60)
+    start = local(MONDAY, 10) - timedelta(hours=48)  # Saturday 10:00
+    Appointment.objects.create(
+        patient=patient_ann,
+        provider=provider,
+        location=location,
+        appointment_type=stay,
+        start_at=start,
+        end_at=start + timedelta(hours=24),
+        blocked_until=start + timedelta(hours=48),
+        status="checked_in",
+        created_at=start,
+        updated_at=start,
+    )
+
+    slots = available_slots(
+        appointment_type=make_type(duration_minutes=30), first_day=MONDAY, last_day=MONDAY
+    )
+
+    assert _described(slots)[0] == (provider.pk, location.pk, "10:00")

@@ -206,6 +206,17 @@ def test_an_appointment_type_needs_a_sensible_duration(admin):
     assert not AppointmentType.objects.exists()
 
 
+def test_a_buffer_longer_than_a_day_is_refused(admin):
+    fields = _fields(
+        lambda: appointment_type_create(
+            actor=admin, name="Retreat", duration_minutes=60, buffer_minutes=24 * 60 + 1
+        )
+    )
+
+    assert fields == [("buffer_minutes", "max_value")]
+    assert not AppointmentType.objects.exists()
+
+
 def test_a_holiday_is_added_once_per_location(admin, midtown):
     clinic_holiday_add(actor=admin, date=MONDAY, name="Inventory", location=midtown)
 

@@ -16,8 +16,9 @@ from careloop.scheduling.availability import (
     WeeklyTimes,
     free_slots,
     open_windows,
+    slot_problem,
 )
-from careloop.scheduling.localtime import exists
+from careloop.scheduling.localtime import exists, instant
 from careloop.scheduling.models import SeriesFrequency as F
 from careloop.scheduling.series import SeriesRule, occurrence_dates, occurrences
 
@@ -41,7 +42,13 @@ def calendars(draw):
             st.lists(st.tuples(st.integers(0, 100), st.integers(1, 8)), max_size=4)
         )
     )
-    calendar = ProviderCalendar(1, 1, NEW_YORK, hours=tuple(hours), busy=busy)
+    time_off = tuple(
+        Span(base + timedelta(minutes=15 * q), base + timedelta(minutes=15 * (q + length)))
+        for q, length in draw(
+            st.lists(st.tuples(st.integers(0, 100), st.integers(1, 12)), max_size=2)
+        )
+    )
+    calendar = ProviderCalendar(1, 1, NEW_YORK, hours=tuple(hours), busy=busy, time_off=time_off)
     request = SlotRequest(
         duration=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90]))),
         buffer=timedelta(minutes=draw(st.sampled_from([0, 5, 15]))),
@@ -68,6 +75,33 @@ def test_every_slot_lies_in_the_hours_clear_of_visits_and_is_offered_once(drawn)
         assert any(window.contains(Span(slot.start, slot.end)) for window in windows)
         blocked = Span(slot.start, slot.end + request.buffer)
         assert not any(blocked.overlaps(taken) for taken in calendar.busy)
+        assert not any(Span(slot.start, slot.end).overlaps(away) for away in calendar.time_off)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars())
+def test_every_grid_start_the_booking_check_accepts_is_offered(drawn):
+    """Free slots are searched with merged intervals; booking checks one start against every
+    visit (`slot_problem`). Both must agree: no start the booking would take is left out."""
+    day, calendar, request = drawn
+
+    offered = {
+        slot.start for slot in free_slots([calendar], request=request, first_day=day, last_day=day)
+    }
+
+    accepted = set()
+    for window in open_windows(calendar, day):
+        wall = window.start.astimezone(NEW_YORK).replace(tzinfo=None)
+        end = window.end.astimezone(NEW_YORK).replace(tzinfo=None)
+        while wall < end:
+            if wall.date() == day and exists(wall, NEW_YORK):
+                start = instant(day, wall.time(), NEW_YORK)
+                if window.start <= start < window.end and (
+                    slot_problem(calendar, start, request) is None
+                ):
+                    accepted.add(start)
+            wall += request.step
+    assert offered == accepted
 
 
 @settings(max_examples=200, deadline=None)
