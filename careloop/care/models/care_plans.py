@@ -168,6 +168,11 @@ class CareTask(models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="care_task_status_due"),
             models.Index(fields=["assignee", "status"], name="care_task_assignee_status"),
+            # The queues: a role's open work, overdue work and a care plan's work, each in
+            # due-date order (the index ends with the sort columns so no sort step is needed).
+            models.Index(fields=["role", "status", "due_on", "id"], name="care_task_role_queue"),
+            models.Index(fields=["status", "window_end", "id"], name="care_task_overdue"),
+            models.Index(fields=["care_plan", "due_on", "id"], name="care_task_plan_due"),
         ]
 
     def __str__(self) -> str:
