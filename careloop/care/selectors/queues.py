@@ -1,8 +1,8 @@
 """Work queues of care tasks: read-only, ordered by due date then id, one page at a time.
 
 Each queue is a queryset, so its count and its pages come from the same filter and cannot
-disagree. The indexes on CareTask (role queue, overdue, care plan by due date, assignee)
-serve these filters; docs/care.md records the query plans checked on PostgreSQL.
+disagree. Partial indexes on CareTask's unfinished rows (by role, by assignee, by due date)
+serve these filters in due-date order; docs/care.md records the plans checked on PostgreSQL.
 """
 
 from dataclasses import dataclass
