@@ -8,10 +8,10 @@ serve these filters in due-date order; docs/care.md records the plans checked on
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from careloop.accounts.models import User
-from careloop.care.models import UNFINISHED_TASK_STATUSES, CareTask
+from careloop.care.models import UNFINISHED_TASK_STATUSES, CareGapStep, CareTask
 
 PAGE_SIZE_MOST = 100
 
@@ -70,7 +70,14 @@ def gap_tasks() -> QuerySet[CareTask]:
 
     A gap leaves this queue when its task is done, skipped or cancelled; its step rows stay.
     """
-    return _unfinished().filter(gap_steps__isnull=False).annotate(gap_step=Max("gap_steps__step"))
+    steps = CareGapStep.objects.filter(task=OuterRef("pk"))
+    # Exists and a subquery rather than a join and Max: no GROUP BY, so a page is still read
+    # in due-date order from the partial index.
+    return (
+        _unfinished()
+        .filter(Exists(steps))
+        .annotate(gap_step=Subquery(steps.order_by("-step").values("step")[:1]))
+    )
 
 
 def page(queue: QuerySet[CareTask], *, offset: int = 0, limit: int = 25) -> Page:
