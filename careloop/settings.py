@@ -229,6 +229,10 @@ if SCHEDULING_SERIES_LIMIT < 1:
 CARE_HORIZON_DAYS = env_int("CARELOOP_CARE_HORIZON_DAYS", 14)
 if not 1 <= CARE_HORIZON_DAYS <= 90:
     raise ConfigurationError("CARELOOP_CARE_HORIZON_DAYS must be from 1 to 90")
+# A care gap is escalated to the care coordinators this many days after it appears.
+CARE_ESCALATE_AFTER_DAYS = env_int("CARELOOP_CARE_ESCALATE_AFTER_DAYS", 3)
+if not 1 <= CARE_ESCALATE_AFTER_DAYS <= 90:
+    raise ConfigurationError("CARELOOP_CARE_ESCALATE_AFTER_DAYS must be from 1 to 90")
 
 # Payments: the sandbox gateway by default; Stripe needs its three keys in production.
 PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))

@@ -39,6 +39,9 @@ class Capability(StrEnum):
     SCHEDULE_VIEW = "schedule.view"
     APPOINTMENT_BOOK = "appointment.book"
     CALENDAR_FEED = "calendar_feed.manage"
+    CARE_VIEW = "care.view"
+    CARE_MANAGE = "care.manage"
+    PROTOCOL_MANAGE = "protocol.manage"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -80,6 +83,11 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.APPOINTMENT_BOOK: _CLINICAL_AND_DESK,
     # A private iCalendar address of one's own visits: the people who have a calendar.
     Capability.CALENDAR_FEED: frozenset({Role.PROVIDER, Role.COORDINATOR}),
+    # Care work: the desk sees tasks and their status (to book and answer the phone), not
+    # instructions or reasons; clinical staff act on tasks and care plans; billing sees none.
+    Capability.CARE_VIEW: _CLINICAL_AND_DESK,
+    Capability.CARE_MANAGE: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
+    Capability.PROTOCOL_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

@@ -14,6 +14,7 @@ from careloop.api.billing import (
     runs_router,
     webhooks_router,
 )
+from careloop.api.care import care_router
 from careloop.api.catalog import plans_router, services_router, sponsors_router
 from careloop.api.memberships import coverage_router, memberships_router
 from careloop.api.patients import households_router, patients_router
@@ -48,6 +49,7 @@ api.add_router("/billing/runs", runs_router)
 api.add_router("/billing/memberships", billing_memberships_router)
 api.add_router("/billing/webhooks", webhooks_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/care", care_router)
 
 
 class MeOut(Schema):

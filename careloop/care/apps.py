@@ -14,7 +14,7 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         from careloop.care.services.cascade import on_membership_changed
-        from careloop.care.tasks import care_work_generate_daily
+        from careloop.care.tasks import care_gaps_escalate_daily, care_work_generate_daily
         from careloop.core.periodic import PeriodicJob, register
         from careloop.memberships.events import listen
 
@@ -22,5 +22,10 @@ class CareConfig(AppConfig):
         register(
             PeriodicJob(
                 name="care_work_generate", every=GENERATE_INTERVAL, task=care_work_generate_daily
+            )
+        )
+        register(
+            PeriodicJob(
+                name="care_gaps_escalate", every=GENERATE_INTERVAL, task=care_gaps_escalate_daily
             )
         )

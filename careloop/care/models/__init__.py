@@ -9,6 +9,7 @@ from careloop.care.models.care_plans import (
     CareTaskChange,
     TaskStatus,
 )
+from careloop.care.models.gaps import CareGapStep, GapStep
 from careloop.care.models.protocols import Activity, Protocol
 from careloop.care.models.timing_columns import ACTIVITY_FIELDS, ActivityFields, ActivityKind
 
@@ -20,11 +21,13 @@ __all__ = [
     "ActivityFields",
     "ActivityKind",
     "CareActivity",
+    "CareGapStep",
     "CarePlan",
     "CarePlanChange",
     "CarePlanStatus",
     "CareTask",
     "CareTaskChange",
+    "GapStep",
     "Protocol",
     "TaskStatus",
 ]

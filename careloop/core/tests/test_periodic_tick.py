@@ -68,6 +68,7 @@ def test_a_tick_enqueues_every_registered_job_that_is_due():
         "appointment_reminders_due",
         "billing_payments_settle",
         "billing_run_daily",
+        "care_gaps_escalate",
         "care_work_generate",
         "deliver_due_notifications",
         "grant_current_entitlements",

@@ -30,6 +30,7 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
         "appointment_reminders_due",
         "billing_payments_settle",
         "billing_run_daily",
+        "care_gaps_escalate",
         "care_work_generate",
         "deliver_due_notifications",
         "grant_current_entitlements",
@@ -38,6 +39,7 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
         ("careloop.billing.tasks.billing_run_daily", "SUCCESSFUL"),
         ("careloop.billing.tasks.payments_settle", "SUCCESSFUL"),
+        ("careloop.care.tasks.care_gaps_escalate_daily", "SUCCESSFUL"),
         ("careloop.care.tasks.care_work_generate_daily", "SUCCESSFUL"),
         ("careloop.core.tasks.prune_background_records", "SUCCESSFUL"),
         ("careloop.memberships.tasks.apply_due_scheduled_changes", "SUCCESSFUL"),

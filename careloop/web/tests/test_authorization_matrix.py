@@ -56,6 +56,20 @@ from careloop.billing.services.accounts import billing_account_for, payment_meth
 from careloop.billing.services.collection import invoice_collect
 from careloop.billing.services.invoices import invoice_issue
 from careloop.billing.services.runs import billing_run_prepare
+from careloop.care.lifecycle import PlanAction
+from careloop.care.models import (
+    Activity,
+    CareActivity,
+    CareGapStep,
+    CarePlan,
+    CarePlanChange,
+    CareTask,
+    CareTaskChange,
+    Protocol,
+)
+from careloop.care.services.activities import ActivitySpec
+from careloop.care.services.care_plans import care_plan_apply, care_plan_transition
+from careloop.care.services.protocols import protocol_create
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.memberships.models import (
@@ -263,6 +277,14 @@ TARGETS = ("own", "other")
 # Everything a refused request must leave untouched (the audit log grows by design).
 GUARDED_MODELS: tuple[type[models.Model], ...] = (
     Patient,
+    Protocol,
+    Activity,
+    CarePlan,
+    CarePlanChange,
+    CareActivity,
+    CareTask,
+    CareTaskChange,
+    CareGapStep,
     Household,
     CareTeamMember,
     User,
@@ -930,6 +952,8 @@ def _api_body(path: str, method: str, world: World, target: str = "own") -> dict
         return _api_billing_body(path, method, world, target)
     if path.startswith("/api/v1/scheduling/"):
         return _api_scheduling_body(path, method, world, target)
+    if path.startswith("/api/v1/care/"):
+        return _api_care_body(path, method, world, target)
     return catalog_bodies.get((method, path)) or _api_membership_body(path, method, world, target)
 
 
@@ -1225,6 +1249,77 @@ def _api_scheduling_body(
     return bodies.get(path, {})
 
 
+# --- care API -------------------------------------------------------------------------------
+
+MATRIX_CHECK_IN = ActivitySpec(
+    kind="check_in_visit", role="provider", repeat="every", every=1, unit="months"
+)
+
+
+def _api_care_plan(world: World, target: str, path: str) -> CarePlan:
+    """A care plan applied by hand to the target patient (suspended for the resume case)."""
+    patient = world.own if target == "own" else world.other
+    found = CarePlan.objects.filter(patient=patient, protocol__name="Matrix protocol").first()
+    if found is not None:
+        return found
+    admin = world.actors["admin"]
+    assert admin is not None
+    protocol = Protocol.objects.filter(name="Matrix protocol").first() or protocol_create(
+        actor=admin, name="Matrix protocol", activities=[MATRIX_CHECK_IN]
+    )
+    plan = care_plan_apply(actor=admin, patient=patient, protocol=protocol, reason="Matrix")
+    if path.endswith("/resume"):
+        care_plan_transition(
+            actor=admin, care_plan=plan, action=PlanAction.SUSPEND, effective_on=clock.today()
+        )
+    return plan
+
+
+def _api_care_url(url: str, path: str, world: World, target: str) -> str:
+    patient = world.own if target == "own" else world.other
+    if "{care_plan_id}" in url:
+        url = url.replace("{care_plan_id}", str(_api_care_plan(world, target, path).id))
+    if "{task_id}" in url:
+        task = CareTask.objects.filter(care_plan=_api_care_plan(world, target, path)).first()
+        assert task is not None
+        url = url.replace("{task_id}", str(task.id))
+    if "{protocol_id}" in url:
+        url = url.replace("{protocol_id}", str(_api_care_plan(world, target, path).protocol_id))
+    today = clock.today().isoformat()
+    queries = {
+        "/api/v1/care/plans": f"patient_id={patient.id}",
+        "/api/v1/care/figures": f"start={today}&end={today}",
+    }
+    query = queries.get(path) if path != "/api/v1/care/plans" or url == path else None
+    return f"{url}?{query}" if query else url
+
+
+def _api_care_body(path: str, method: str, world: World, target: str) -> dict[str, Any] | None:
+    if method != "POST":
+        return None
+    patient = world.own if target == "own" else world.other
+    if path == "/api/v1/care/plans":
+        protocol = protocol_create(actor=None, name="Matrix applied", activities=[MATRIX_CHECK_IN])
+        return {"patient_id": patient.id, "protocol_id": protocol.id, "reason": "Matrix"}
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/v1/care/protocols": {"name": "Matrix new protocol"},
+        "/api/v1/care/protocols/{protocol_id}/activities": {
+            "kind": "lab_order",
+            "role": "provider",
+            "repeat": "every",
+            "every": 3,
+            "unit": "months",
+        },
+        "/api/v1/care/tasks/{task_id}/skip": {"reason": "Matrix"},
+        "/api/v1/care/tasks/{task_id}/reschedule": {
+            "due_on": (clock.today() + timedelta(days=3)).isoformat(),
+            "reason": "Matrix",
+        },
+        "/api/v1/care/tasks/{task_id}/reassign": {"assignee_id": world.staff_target.id},
+    }
+    return bodies.get(path, {})
+
+
 def _signed_stripe_event(settings: Any) -> tuple[bytes, dict[str, str]]:
     """An event of a kind Careloop ignores, signed with the test secret set in `settings`."""
     settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
@@ -1272,6 +1367,8 @@ def test_api_access(world, settings, method, path, capability, role, target):
         url += f"?patient_id={patient.id}&service_id={_catalog(world).service.id}"
     if path.startswith("/api/v1/scheduling/"):
         url = _api_scheduling_url(url, path, world, target)
+    if path.startswith("/api/v1/care/"):
+        url = _api_care_url(url, path, world, target)
     body = _api_body(path, method, world, target)
     public = (method, path) in PUBLIC_API_OPERATIONS
     before = _snapshot(), _billing_snapshot()
@@ -1315,6 +1412,7 @@ def test_api_access(world, settings, method, path, capability, role, target):
             "/api/v1/billing/payments/{payment_id}",
             "/api/v1/billing/accounts/{account_id}",
             "/api/v1/scheduling/appointments/{appointment_id}",
+            "/api/v1/care/tasks/{task_id}",
         ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"

@@ -1,6 +1,7 @@
 """`careloop care`: care work from the command line.
 
 careloop care generate [--as-of YYYY-MM-DD]   create the work due within the horizon
+careloop care escalate [--as-of YYYY-MM-DD]   flag new care gaps, escalate old ones
 """
 
 from argparse import ArgumentParser
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from careloop.care.services.gaps import care_gaps_escalate
 from careloop.care.services.generation import care_work_generate
 from careloop.core import clock
 
@@ -23,8 +25,9 @@ def _day(text: str) -> date:
 class Command(BaseCommand):
     help = (
         "Care work: `generate` creates every active care plan's occurrences due within the "
-        "horizon (CARELOOP_CARE_HORIZON_DAYS) of today or --as-of. Safe to run again, and in "
-        "several processes at once."
+        "horizon (CARELOOP_CARE_HORIZON_DAYS) of today or --as-of; `escalate` flags the care gaps "
+        "and escalates those older than CARELOOP_CARE_ESCALATE_AFTER_DAYS, each step once. "
+        "Safe to run again, and in several processes at once."
     )
 
     # Several processes may start at once; the system checks belong to `careloop check`.
@@ -34,9 +37,16 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         generate = actions.add_parser("generate", help="create the work due within the horizon")
         generate.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD")
+        escalate = actions.add_parser("escalate", help="flag care gaps and escalate old ones")
+        escalate.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD")
 
     def handle(self, *arguments: Any, **options: Any) -> None:
         as_of = _day(options["as_of"]) if options.get("as_of") else clock.today()
+        if options["action"] == "escalate":
+            steps = care_gaps_escalate(as_of=as_of)
+            noun = "step" if steps == 1 else "steps"
+            self.stdout.write(f"Care gaps as of {as_of.isoformat()}: {steps} {noun} taken.\n")
+            return
         created = care_work_generate(as_of=as_of)
         noun = "task" if created == 1 else "tasks"
         self.stdout.write(f"Care work as of {as_of.isoformat()}: {created} {noun} created.\n")
