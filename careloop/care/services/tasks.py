@@ -82,7 +82,7 @@ def care_task_start(*, actor: User, task: CareTask) -> CareTask:
     return care_task_transition(actor=actor, task=task, action=TaskAction.START, changes=changes)
 
 
-def care_task_complete(*, actor: User, task: CareTask) -> CareTask:
+def care_task_complete(*, actor: User | None, task: CareTask) -> CareTask:
     """Done; an activity timed from completion gets its next occurrence from today."""
     with transaction.atomic():
         care_task_transition(actor=actor, task=task, action=TaskAction.COMPLETE)

@@ -130,6 +130,14 @@ class Appointment(models.Model):
         related_name="appointments",
     )
     occurrence_index = models.PositiveIntegerField(null=True, blank=True)
+    care_task = models.ForeignKey(
+        "care.CareTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+        help_text="The care-plan occurrence this visit carries out; completing it closes the task.",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     booked_by = models.ForeignKey(

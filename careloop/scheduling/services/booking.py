@@ -16,6 +16,7 @@ from django.utils import timezone
 from careloop.accounts.models import User
 from careloop.accounts.roles import Role
 from careloop.audit.services import audit_record
+from careloop.care.models import CareTask
 from careloop.core import clock
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.memberships.errors import AllowanceExhausted
@@ -42,6 +43,7 @@ from careloop.scheduling.selectors.effects import (
     visit_day,
 )
 from careloop.scheduling.selectors.priority import slot_held
+from careloop.scheduling.services.care_link import care_task_for_visit
 from careloop.scheduling.services.locks import lock_provider_calendar
 from careloop.scheduling.services.notices import booking_confirmation_send
 
@@ -200,6 +202,7 @@ def appointment_book(
     series: AppointmentSeries | None = None,
     occurrence_index: int | None = None,
     acknowledged_price: int | None = None,
+    care_task: CareTask | None = None,
 ) -> Appointment:
     """Book one visit, or refuse with a clear error and book nothing.
 
@@ -209,6 +212,8 @@ def appointment_book(
     without a covering membership, and a price (beyond the allowance, or self-pay) higher than
     `acknowledged_price`. SlotTaken when the provider already has a visit (or its buffer) then.
     A covered visit holds one use of the allowance (entitlement_hold) in the same transaction.
+    The visit is tied to the care-plan task it carries out (`care_task`, or the matching one
+    found by services/care_link.py); completing it closes the task.
     """
     request = BookingRequest(
         patient=patient,
@@ -241,6 +246,9 @@ def appointment_book(
             raise ValidationFailed(problems)
         if membership is None:
             membership = membership_for_patient(patient=patient, on=day)
+        task = care_task_for_visit(
+            patient=patient, appointment_type=appointment_type, day=day, chosen=care_task
+        )
         end_at = start_at + timedelta(minutes=appointment_type.duration_minutes)
         appointment = Appointment(
             patient=patient,
@@ -254,6 +262,7 @@ def appointment_book(
             status=AppointmentStatus.SCHEDULED,
             series=series,
             occurrence_index=occurrence_index,
+            care_task=task,
             service=effect.service,
             coverage=effect.outcome.value,
             quoted_price=effect.price,
@@ -290,6 +299,7 @@ def appointment_book(
                 "series_id": series.pk if series is not None else None,
                 "coverage": appointment.coverage,
                 "price": appointment.quoted_price,
+                "care_task_id": task.pk if task is not None else None,
             },
         )
         if series is None:  # a series is confirmed once, with all its visits

@@ -16,6 +16,7 @@ from careloop.scheduling.lifecycle import Action, target_status
 from careloop.scheduling.models import Appointment, AppointmentStatus, AppointmentStatusChange
 from careloop.scheduling.selectors.effects import BookingOutcome, visit_day
 from careloop.scheduling.services.booking import HOLD_SOURCE
+from careloop.scheduling.services.care_link import care_task_close_for_visit
 
 
 def is_late_cancel(appointment: Appointment) -> bool:
@@ -78,16 +79,18 @@ def appointment_transition(
 
 
 def _cascade(appointment: Appointment, action: Action, *, late: bool, actor: User | None) -> None:
-    """What a status change sets off in the ledger and billing, in the same transaction.
+    """What a status change sets off in the ledger, billing and care, in the same transaction.
 
     Complete: the visit uses the allowance (its hold, or beyond the allowance at the member
-    price). Cancel in time: the hold is released. Late cancel and no-show: the hold is used or
-    released per the type's policy, and the type's fee is invoiced. A visit booked without a
-    hold (self-pay, no plan service) leaves the ledger alone.
+    price) and closes the care-plan task it carries out. Cancel in time: the hold is
+    released. Late cancel and no-show: the hold is used or released per the type's policy,
+    and the type's fee is invoiced; the task stays open. A visit booked without a hold
+    (self-pay, no plan service) leaves the ledger alone.
     """
     kind = appointment.appointment_type
     if action == Action.COMPLETE:
         _use(appointment, actor=actor)
+        care_task_close_for_visit(appointment, actor=actor)
     elif action == Action.CANCEL and not late:
         _release(appointment, actor=actor)
     elif action in (Action.CANCEL, Action.NO_SHOW):

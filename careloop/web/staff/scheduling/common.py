@@ -43,7 +43,13 @@ def visit_for(request: HttpRequest, appointment_id: int, action: str) -> Appoint
     """The visit, after checking (and auditing) the viewer may see its patient."""
     visit = (
         Appointment.objects.select_related(
-            "patient", "provider", "location", "appointment_type", "series", "membership__plan"
+            "patient",
+            "provider",
+            "location",
+            "appointment_type",
+            "series",
+            "membership__plan",
+            "care_task__care_activity",
         )
         .filter(pk=appointment_id)
         .first()
