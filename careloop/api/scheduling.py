@@ -8,6 +8,7 @@ Reading the calendar needs schedule.view and booking or changing a visit appoint
 offset; money is integer minor units.
 """
 
+from dataclasses import replace
 from datetime import date, datetime, time
 
 from django.http import HttpRequest
@@ -17,6 +18,7 @@ from careloop.accounts.models import User
 from careloop.accounts.policy import Capability
 from careloop.api.memberships.common import staff_user
 from careloop.api.patients import needs
+from careloop.care.models import CareTask
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.patients.access import access_patient
 from careloop.scheduling.lifecycle import Action
@@ -373,6 +375,9 @@ class AppointmentOut(Schema):
     quoted_price: int = Field(description=MINOR_UNITS)
     series_id: int | None
     occurrence_index: int | None
+    care_task_id: int | None = Field(
+        description="The care-plan task the visit carries out; completing the visit closes it"
+    )
 
 
 class BookIn(Schema):
@@ -384,6 +389,20 @@ class BookIn(Schema):
     acknowledged_price: int | None = Field(
         None, description=MINOR_UNITS + "; the most the caller agreed the patient pays"
     )
+    care_task_id: int | None = Field(
+        None,
+        description="The care-plan task this visit carries out; by default the patient's "
+        "matching open visit task, if any",
+    )
+
+
+def _get_care_task(task_id: int | None) -> CareTask | None:
+    if task_id is None:
+        return None
+    found = CareTask.objects.filter(id=task_id).first()
+    if found is None:
+        raise ValidationFailed.single("care_task_id", "No such care task.", "not_found")
+    return found
 
 
 @scheduling_router.post(
@@ -397,15 +416,25 @@ def appointment_create(request: HttpRequest, payload: BookIn) -> Status[Appointm
     patient = access_patient(
         user, payload.patient_id, capability=Capability.APPOINTMENT_BOOK, action="patient.view"
     )
-    appointment = appointment_book(
-        actor=user,
-        patient=patient,
-        provider=_get_provider(payload.provider_id),
-        location=_get_location(payload.location_id),
-        appointment_type=_get_type(payload.appointment_type_id),
-        start_at=payload.start_at,
-        acknowledged_price=payload.acknowledged_price,
-    )
+    try:
+        appointment = appointment_book(
+            actor=user,
+            patient=patient,
+            provider=_get_provider(payload.provider_id),
+            location=_get_location(payload.location_id),
+            appointment_type=_get_type(payload.appointment_type_id),
+            start_at=payload.start_at,
+            acknowledged_price=payload.acknowledged_price,
+            care_task=_get_care_task(payload.care_task_id),
+        )
+    except ValidationFailed as error:
+        # The service names its argument; the API's field is care_task_id.
+        raise ValidationFailed(
+            [
+                replace(problem, field="care_task_id") if problem.field == "care_task" else problem
+                for problem in error.errors
+            ]
+        ) from error
     return Status(201, AppointmentOut.model_validate(appointment))
 
 

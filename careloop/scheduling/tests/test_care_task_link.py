@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from careloop.api.tests.sending import send
 from careloop.care.models import CareTask, TaskStatus
 from careloop.care.tests.care_builders import active_care, care_plans, check_in, enrolled
 from careloop.care.tests.care_builders import protocol as make_protocol
@@ -25,6 +26,7 @@ from careloop.scheduling.tests.builders import (
     make_type,
     weekday_hours,
 )
+from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +111,34 @@ def test_another_patients_task_is_refused_naming_the_field_and_nothing_is_booked
         _book(front_desk, provider, bob, location, kind, task.due_on, care_task=task)
     assert [error.field for error in refused.value.errors] == ["care_task"]
     assert not Appointment.objects.exists()
+
+
+def test_the_api_shows_the_task_a_visit_carries_out_and_names_care_task_id_when_refused(
+    clinic, front_desk, provider, patient_ann
+):
+    location, kind, task = clinic
+    client = signed_in_client(front_desk)
+    body = {
+        "patient_id": patient_ann.pk,
+        "provider_id": provider.pk,
+        "location_id": location.pk,
+        "appointment_type_id": kind.pk,
+        "start_at": local(task.due_on, 10).isoformat(),
+        "acknowledged_price": ANY_PRICE,
+    }
+    unknown = send(client, "POST", "/api/v1/scheduling/appointments", {**body, "care_task_id": 0})
+    bob = make_patient(given="Bob", family="Baker")
+    theirs = send(
+        client,
+        "POST",
+        "/api/v1/scheduling/appointments",
+        {**body, "patient_id": bob.pk, "care_task_id": task.pk},
+    )
+    for refused in (unknown, theirs):
+        assert refused.status_code == 422
+        assert [error["field"] for error in refused.json()["errors"]] == ["care_task_id"]
+    assert not Appointment.objects.exists()
+
+    booked = send(client, "POST", "/api/v1/scheduling/appointments", body)
+    assert booked.status_code == 201
+    assert booked.json()["care_task_id"] == task.pk
