@@ -27,6 +27,7 @@ from careloop.scheduling.models import (
     AppointmentSeries,
     AppointmentType,
     Location,
+    PriorityCapacity,
     SeriesFrequency,
     VisitMode,
     WorkingHours,
@@ -753,3 +754,127 @@ def calendar_feed_delete(request: HttpRequest) -> Status[None]:
     user = staff_user(request, Capability.CALENDAR_FEED)
     calendar_feed_stop(actor=user)
     return Status(204, None)
+
+
+# --- who may book what: a type's plans, priority capacity -----------------------------------
+
+
+class TypePlansIn(Schema):
+    plan_ids: list[int] = Field(description="Empty: every patient may book the type")
+
+
+class TypePlansOut(Schema):
+    appointment_type_id: int
+    plan_ids: list[int]
+
+
+@scheduling_router.put(
+    "/appointment-types/{type_id}/plans",
+    response=TypePlansOut,
+    summary="Limit a type to members of these plans (empty: open to all)",
+    openapi_extra=needs(Capability.CLINIC_CONFIGURE),
+)
+def appointment_type_plans(
+    request: HttpRequest, type_id: int, payload: TypePlansIn
+) -> TypePlansOut:
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
+    kind = AppointmentType.objects.filter(id=type_id).first()
+    if kind is None:
+        raise NotFound("No such appointment type.")
+    calendar.appointment_type_plans_set(
+        actor=user, appointment_type=kind, plan_ids=payload.plan_ids
+    )
+    return TypePlansOut(
+        appointment_type_id=kind.pk,
+        plan_ids=sorted(kind.plans_allowed.values_list("id", flat=True)),
+    )
+
+
+class PriorityCapacityIn(Schema):
+    name: str
+    plan_ids: list[int]
+    start_time: time = Field(description="Slots starting from this wall-clock time…")
+    end_time: time = Field(description="…to before this one are held")
+    release_time: time = Field(description="Released to everyone at this time…")
+    release_days_before: int = Field(0, description="…on the slot's day, or this many before")
+    provider_id: int | None = Field(None, description="Empty: every provider")
+    appointment_type_id: int | None = Field(None, description="Empty: every type")
+
+
+class PriorityCapacityOut(Schema):
+    id: int
+    name: str
+    plan_ids: list[int]
+    start_time: time
+    end_time: time
+    release_time: time
+    release_days_before: int
+    provider_id: int | None
+    appointment_type_id: int | None
+    active: bool
+
+
+def _capacity_out(rule: PriorityCapacity) -> PriorityCapacityOut:
+    return PriorityCapacityOut(
+        id=rule.pk,
+        name=rule.name,
+        plan_ids=sorted(plan.pk for plan in rule.plans.all()),
+        start_time=rule.start_time,
+        end_time=rule.end_time,
+        release_time=rule.release_time,
+        release_days_before=rule.release_days_before,
+        provider_id=rule.provider_id,
+        appointment_type_id=rule.appointment_type_id,
+        active=rule.active,
+    )
+
+
+@scheduling_router.get(
+    "/priority-capacity",
+    response=list[PriorityCapacityOut],
+    summary="Rules holding slots for chosen plans",
+    openapi_extra=needs(Capability.SCHEDULE_VIEW),
+)
+def priority_capacity_list(request: HttpRequest) -> list[PriorityCapacityOut]:
+    staff_user(request, Capability.SCHEDULE_VIEW)
+    return [_capacity_out(rule) for rule in PriorityCapacity.objects.prefetch_related("plans")]
+
+
+@scheduling_router.post(
+    "/priority-capacity",
+    response={201: PriorityCapacityOut},
+    summary="Hold slots for members of chosen plans until a release time",
+    openapi_extra=needs(Capability.CLINIC_CONFIGURE),
+)
+def priority_capacity_create(
+    request: HttpRequest, payload: PriorityCapacityIn
+) -> Status[PriorityCapacityOut]:
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
+    rule = calendar.priority_capacity_add(
+        actor=user,
+        name=payload.name,
+        plan_ids=payload.plan_ids,
+        start_time=payload.start_time,
+        end_time=payload.end_time,
+        release_time=payload.release_time,
+        release_days_before=payload.release_days_before,
+        provider=_get_provider(payload.provider_id) if payload.provider_id else None,
+        appointment_type=(
+            _get_type(payload.appointment_type_id) if payload.appointment_type_id else None
+        ),
+    )
+    return Status(201, _capacity_out(rule))
+
+
+@scheduling_router.post(
+    "/priority-capacity/{rule_id}/stop",
+    response=PriorityCapacityOut,
+    summary="Stop holding slots under a rule (they open to everyone)",
+    openapi_extra=needs(Capability.CLINIC_CONFIGURE),
+)
+def priority_capacity_stop(request: HttpRequest, rule_id: int) -> PriorityCapacityOut:
+    user = staff_user(request, Capability.CLINIC_CONFIGURE)
+    rule = PriorityCapacity.objects.filter(id=rule_id).first()
+    if rule is None:
+        raise NotFound("No such priority rule.")
+    return _capacity_out(calendar.priority_capacity_stop(actor=user, rule=rule))

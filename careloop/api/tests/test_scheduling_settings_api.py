@@ -1,10 +1,12 @@
-"""The booking policy and a provider's calendar feed through the API: read and change the
-reminder hours (refusals name the field and change nothing), make, renew and end a feed."""
+"""The booking policy, priority capacity and a provider's calendar feed through the API: read
+and change the reminder hours (refusals name the field and change nothing), add, list and stop
+a priority rule, make, renew and end a feed."""
 
 import pytest
 from django.test import Client
 
 from careloop.api.tests.sending import send
+from careloop.memberships.tests.ledger_builders import make_plan
 from careloop.scheduling.models import CalendarFeed, SchedulingSettings
 from careloop.testing.clients import signed_in_client
 
@@ -59,3 +61,29 @@ def test_front_desk_has_no_feed_to_make(front_desk):
     response = send(signed_in_client(front_desk), "POST", "/api/v1/scheduling/calendar-feed")
     assert response.status_code == 403
     assert not CalendarFeed.objects.exists()
+
+
+def test_an_admin_adds_lists_and_stops_a_priority_rule_through_the_api(admin):
+    concierge = make_plan(name="Concierge")
+    client = signed_in_client(admin)
+    body = {
+        "name": "Same-day Concierge",
+        "plan_ids": [concierge.pk],
+        "start_time": "13:00",
+        "end_time": "17:00",
+        "release_time": "08:00",
+    }
+    refused = send(
+        client, "POST", "/api/v1/scheduling/priority-capacity", {**body, "end_time": "12:00"}
+    )
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["end_time"]
+
+    created = send(client, "POST", "/api/v1/scheduling/priority-capacity", body)
+    assert created.status_code == 201
+    rule = created.json()
+    assert (rule["plan_ids"], rule["active"]) == ([concierge.pk], True)
+    listed = send(client, "GET", "/api/v1/scheduling/priority-capacity").json()
+    assert [row["name"] for row in listed] == ["Same-day Concierge"]
+    stopped = send(client, "POST", f"/api/v1/scheduling/priority-capacity/{rule['id']}/stop")
+    assert stopped.json()["active"] is False

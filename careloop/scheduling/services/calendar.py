@@ -15,6 +15,7 @@ from careloop.accounts.policy import Capability, require_capability
 from careloop.audit.services import audit_record
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.selectors import time_zone_names
+from careloop.memberships.models import Plan
 from careloop.scheduling.models import (
     MAX_BUFFER_MINUTES,
     MAX_DURATION_MINUTES,
@@ -23,6 +24,7 @@ from careloop.scheduling.models import (
     ClinicHoliday,
     LapsedMembershipBooking,
     Location,
+    PriorityCapacity,
     SchedulingSettings,
     TimeOff,
     VisitMode,
@@ -343,3 +345,99 @@ def scheduling_settings_update(
         row.save()
         _audit(actor, "settings_update", row, fields)
     return row
+
+
+def _plans_named(plan_ids: list[int], field: str, errors: list[FieldError]) -> list[Plan]:
+    plans = list(Plan.objects.filter(pk__in=plan_ids))
+    missing = sorted(set(plan_ids) - {plan.pk for plan in plans})
+    if missing:
+        errors.append(
+            FieldError(field, f"No plan {', '.join(str(pk) for pk in missing)}.", "not_found")
+        )
+    return plans
+
+
+def appointment_type_plans_set(
+    *, actor: User, appointment_type: AppointmentType, plan_ids: list[int]
+) -> AppointmentType:
+    """Limit who may book a type to members of these plans; an empty list opens it to every
+    patient again (members at their coverage, others at the a-la-carte price)."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors: list[FieldError] = []
+    plans = _plans_named(plan_ids, "plan_ids", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        appointment_type.plans_allowed.set(plans)
+        audit_record(
+            action="scheduling.appointment_type_plans_set",
+            actor=actor,
+            object_type="appointmenttype",
+            object_id=appointment_type.pk,
+            detail={"plan_ids": sorted(plan.pk for plan in plans)},
+        )
+    return appointment_type
+
+
+def priority_capacity_add(
+    *,
+    actor: User,
+    name: str,
+    plan_ids: list[int],
+    start_time: time,
+    end_time: time,
+    release_time: time,
+    release_days_before: int = 0,
+    provider: User | None = None,
+    appointment_type: AppointmentType | None = None,
+) -> PriorityCapacity:
+    """Hold slots starting from `start_time` to before `end_time` for members of the plans,
+    until `release_time` on the day `release_days_before` days before the slot's day (for one
+    provider or all, one type or all)."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    errors: list[FieldError] = []
+    cleaned = name.strip()
+    if not cleaned:
+        errors.append(FieldError("name", "Give the rule a name.", "required"))
+    if not plan_ids:
+        errors.append(
+            FieldError("plan_ids", "Choose the plans the slots are held for.", "required")
+        )
+    plans = _plans_named(plan_ids, "plan_ids", errors)
+    if end_time <= start_time:
+        errors.append(
+            FieldError("end_time", "The held stretch must end after it starts.", "before_start")
+        )
+    if not 0 <= release_days_before <= 30:
+        errors.append(
+            FieldError(
+                "release_days_before", "Release 0 to 30 days before the slot's day.", "out_of_range"
+            )
+        )
+    if provider is not None and provider.role not in BOOKABLE_ROLES:
+        errors.append(FieldError("provider", "Only providers and coaches have slots.", "invalid"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        rule = PriorityCapacity.objects.create(
+            name=cleaned,
+            start_time=start_time,
+            end_time=end_time,
+            release_time=release_time,
+            release_days_before=release_days_before,
+            provider=provider,
+            appointment_type=appointment_type,
+        )
+        rule.plans.set(plans)
+        _audit(actor, "priority_capacity_add", rule, ["name", "plans", "start_time", "end_time"])
+    return rule
+
+
+def priority_capacity_stop(*, actor: User, rule: PriorityCapacity) -> PriorityCapacity:
+    """Stop holding slots under this rule; they are open to everyone at once."""
+    require_capability(actor, Capability.CLINIC_CONFIGURE)
+    with transaction.atomic():
+        PriorityCapacity.objects.filter(pk=rule.pk).update(active=False)
+        _audit(actor, "priority_capacity_stop", rule, ["active"])
+    rule.refresh_from_db()
+    return rule

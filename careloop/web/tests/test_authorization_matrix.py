@@ -103,6 +103,7 @@ from careloop.scheduling.models import (
     AppointmentStatusChange,
     AppointmentType,
     Location,
+    PriorityCapacity,
     SeriesFrequency,
     WorkingHours,
 )
@@ -1181,6 +1182,13 @@ def _api_scheduling_url(url: str, path: str, world: World, target: str) -> str:
         url = url.replace("{series_id}", str(_api_series(world, target).id))
     if "{appointment_id}" in url:
         url = url.replace("{appointment_id}", str(_api_appointment(world, target, path).id))
+    url = url.replace("{type_id}", str(schedule.kind.id))
+    if "{rule_id}" in url:
+        rule, _ = PriorityCapacity.objects.get_or_create(
+            name="Matrix hold",
+            defaults={"start_time": time(13), "end_time": time(17), "release_time": time(8)},
+        )
+        url = url.replace("{rule_id}", str(rule.id))
     day = schedule.visit_day.isoformat()
     queries = {
         "/api/v1/scheduling/availability": (
@@ -1204,6 +1212,8 @@ def _api_scheduling_body(
 ) -> dict[str, Any] | None:
     if path == "/api/v1/scheduling/settings" and method == "PATCH":
         return {"reminder_hours": [24, 3]}
+    if path == "/api/v1/scheduling/appointment-types/{type_id}/plans":
+        return {"plan_ids": [_catalog(world).plan.id]}
     if method != "POST" or not path.startswith("/api/v1/scheduling/"):
         return None
     schedule = _api_schedule(world)
@@ -1245,6 +1255,13 @@ def _api_scheduling_body(
             "local_start_time": "08:00" if target == "own" else "09:00",
         },
         "/api/v1/scheduling/series/{series_id}/cancel": {"scope": "all"},
+        "/api/v1/scheduling/priority-capacity": {
+            "name": "Matrix same-day hold",
+            "plan_ids": [_catalog(world).plan.id],
+            "start_time": "13:00",
+            "end_time": "17:00",
+            "release_time": "08:00",
+        },
     }
     return bodies.get(path, {})
 
