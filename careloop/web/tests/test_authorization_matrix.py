@@ -233,6 +233,7 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:billing_overview": WebCase(Capability.BILLING_VIEW),
     "staff:schedule_day": WebCase(Capability.SCHEDULE_VIEW),
     "staff:schedule_week": WebCase(Capability.SCHEDULE_VIEW),
+    "staff:scheduling_settings": WebCase(Capability.CLINIC_CONFIGURE, ("GET", "POST")),
     "staff:visit_detail": WebCase(Capability.SCHEDULE_VIEW, patient_scoped=True),
     "staff:visit_act": WebCase(Capability.APPOINTMENT_BOOK, ("POST",), patient_scoped=True),
     "staff:book_visit": WebCase(Capability.APPOINTMENT_BOOK, ("GET", "POST"), patient_scoped=True),

@@ -61,6 +61,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
             "locations": Location.objects.filter(active=True).order_by("name"),
             "columns": columns,
             "zone": location_zone(location) if location is not None else clock.clinic_zone(),
+            "can_configure": has_capability(acting_user(request), Capability.CLINIC_CONFIGURE),
         },
     )
 
@@ -96,6 +97,7 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
             "next": monday + timedelta(days=7),
             "days": days,
             "zone": zone,
+            "can_configure": has_capability(user, Capability.CLINIC_CONFIGURE),
         },
     )
 

@@ -1,7 +1,15 @@
 from django import forms
 
-from careloop.scheduling.models import AppointmentType, Location, SeriesFrequency, Weekday
+from careloop.memberships.models import ServiceKind
+from careloop.scheduling.models import (
+    AppointmentType,
+    Location,
+    SeriesFrequency,
+    VisitMode,
+    Weekday,
+)
 from careloop.scheduling.selectors.agenda import bookable_staff
+from careloop.web.staff.catalog.forms import MoneyField
 from careloop.web.staff.memberships.forms import set_choices
 
 ORDINALS = [
@@ -68,3 +76,78 @@ class SeriesForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         _choices(self, any_choice=False)
+
+
+def _provider_and_place(form: forms.Form) -> None:
+    set_choices(form, "provider", [(str(p.pk), p.display_name) for p in bookable_staff()])
+    set_choices(
+        form,
+        "location",
+        [(str(place.pk), place.name) for place in Location.objects.order_by("name")],
+    )
+
+
+class PolicyForm(forms.Form):
+    reminder_hours = forms.CharField(
+        required=False,
+        help_text="Hours before a visit, separated by commas (e.g. 48, 2); empty sends none.",
+    )
+    lapsed_membership_booking = forms.ChoiceField(
+        label="Booking for a past-due or paused membership",
+        choices=[("warn", "Warn and book"), ("block", "Refuse to book")],
+    )
+
+    def clean_reminder_hours(self) -> list[int]:
+        text = self.cleaned_data["reminder_hours"]
+        parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError("Give whole numbers of hours, separated by commas.")
+        return [int(part) for part in parts]
+
+
+class LocationForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    time_zone = forms.CharField(required=False, help_text="Empty: the clinic's time zone.")
+
+
+class HoursForm(forms.Form):
+    provider = forms.ChoiceField()
+    location = forms.ChoiceField()
+    weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int)
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    is_break = forms.BooleanField(required=False, label="This is a break (e.g. lunch)")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _provider_and_place(self)
+
+
+class TimeOffForm(forms.Form):
+    provider = forms.ChoiceField()
+    start_at = forms.DateTimeField(
+        label="Away from", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end_at = forms.DateTimeField(
+        label="Back at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        set_choices(self, "provider", [(str(p.pk), p.display_name) for p in bookable_staff()])
+
+
+class TypeForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    duration_minutes = forms.IntegerField(label="Minutes", initial=30)
+    buffer_minutes = forms.IntegerField(label="Buffer after (minutes)", initial=0)
+    mode = forms.ChoiceField(choices=VisitMode.choices)
+    service_kind = forms.ChoiceField(
+        label="Plan service it uses", choices=[("", "None"), *ServiceKind.choices], required=False
+    )
+    lead_time_minutes = forms.IntegerField(label="Book at least (minutes ahead)", initial=0)
+    late_cancel_window_hours = forms.IntegerField(label="Late-cancel window (hours)", initial=24)
+    late_cancel_fee = MoneyField("Late-cancel fee")
+    no_show_fee = MoneyField("No-show fee")
