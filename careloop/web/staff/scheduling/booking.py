@@ -117,6 +117,7 @@ def book_visit(request: HttpRequest, patient_id: int) -> HttpResponse:
             "slot_count": len(slots),
             "slot_limit": SLOT_LIMIT,
             "chosen": chosen,
+            "zone": location_zone(chosen[1]) if chosen is not None else clock.clinic_zone(),
             "effect": effect,
             "effect_label": COVERAGE_LABELS.get(effect.outcome, "") if effect else "",
             "refused": effect is not None and effect.outcome in REFUSED,
@@ -237,6 +238,11 @@ def book_series(request: HttpRequest, patient_id: int) -> HttpResponse:
             "effect_label": COVERAGE_LABELS.get(effect.outcome, "") if effect else "",
             "refused": effect is not None and effect.outcome in REFUSED,
             "checks": checks,
+            "zone": (
+                location_zone(_row(Location, form.cleaned_data["location"]))
+                if checks and form.is_valid()
+                else clock.clinic_zone()
+            ),
             "moved": {index: start.isoformat() for index, start in moved.items()},
             "conflicts": [check for check in checks if not check.free],
         },

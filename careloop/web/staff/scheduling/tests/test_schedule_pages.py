@@ -12,7 +12,13 @@ import pytest
 from django.urls import reverse
 
 from careloop.scheduling.models import Appointment, AppointmentStatus
-from careloop.scheduling.tests.builders import MONDAY, TUESDAY, local
+from careloop.scheduling.tests.builders import (
+    MONDAY,
+    TUESDAY,
+    local,
+    make_location,
+    weekday_hours,
+)
 from careloop.scheduling.tests.membership_builders import A_LA_CARTE, member_clinic
 from careloop.testing.clients import signed_in_client
 
@@ -198,3 +204,32 @@ def test_a_series_without_an_end_is_refused_naming_the_field(clinic, front_desk,
     ).content.decode()
     assert 'id="count-errors"' in page
     assert not Appointment.objects.exists()
+
+
+def test_a_series_at_a_location_in_another_zone_is_shown_in_that_locations_time(
+    clinic, front_desk, provider, patient_ann
+):
+    """The clinic keeps New York time; Uptown keeps Chicago time, where 10:00 is 11:00 in
+    New York. Staff booking for Uptown see Uptown's clock."""
+    uptown = make_location("Uptown", time_zone="America/Chicago")
+    weekday_hours(provider, uptown, weekdays=range(5, 7), lunch=False)  # weekends at Uptown
+    page = (
+        signed_in_client(front_desk)
+        .post(
+            reverse("staff:book_series", kwargs={"patient_id": patient_ann.pk}),
+            {
+                "appointment_type": clinic.visit.pk,
+                "provider": provider.pk,
+                "location": uptown.pk,
+                "frequency": "weekly",
+                "interval": 1,
+                "start_date": "2026-06-06",
+                "local_start_time": "10:00",
+                "count": 2,
+                "check": "1",
+            },
+        )
+        .content.decode()
+    )
+    assert "Sat Jun 6, 2026 10:00 AM" in page
+    assert "11:00 AM" not in page
