@@ -234,6 +234,7 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:schedule_day": WebCase(Capability.SCHEDULE_VIEW),
     "staff:schedule_week": WebCase(Capability.SCHEDULE_VIEW),
     "staff:scheduling_settings": WebCase(Capability.CLINIC_CONFIGURE, ("GET", "POST")),
+    "staff:priority_rule_stop": WebCase(Capability.CLINIC_CONFIGURE, ("POST",)),
     "staff:visit_detail": WebCase(Capability.SCHEDULE_VIEW, patient_scoped=True),
     "staff:visit_act": WebCase(Capability.APPOINTMENT_BOOK, ("POST",), patient_scoped=True),
     "staff:book_visit": WebCase(Capability.APPOINTMENT_BOOK, ("GET", "POST"), patient_scoped=True),
@@ -621,6 +622,12 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "staff:visit_detail": lambda: {"appointment_id": _api_appointment(world, target, "").pk},
         "staff:visit_act": lambda: {"appointment_id": _api_appointment(world, target, "").pk},
         "staff:book_visit": lambda: {"patient_id": patient.id},
+        "staff:priority_rule_stop": lambda: {
+            "rule_id": PriorityCapacity.objects.get_or_create(
+                name="Matrix hold",
+                defaults={"start_time": time(13), "end_time": time(17), "release_time": time(8)},
+            )[0].id
+        },
         "staff:book_series": lambda: {"patient_id": patient.id},
         "feeds:provider_calendar": lambda: {"token": _feed_token(world)},
         "staff:clinic_holiday_remove": lambda: {

@@ -1,6 +1,6 @@
 from django import forms
 
-from careloop.memberships.models import ServiceKind
+from careloop.memberships.models import Plan, ServiceKind
 from careloop.scheduling.models import (
     AppointmentType,
     Location,
@@ -151,3 +151,50 @@ class TypeForm(forms.Form):
     late_cancel_window_hours = forms.IntegerField(label="Late-cancel window (hours)", initial=24)
     late_cancel_fee = MoneyField("Late-cancel fee")
     no_show_fee = MoneyField("No-show fee")
+
+
+def _plan_choices() -> list[tuple[str, str]]:
+    return [(str(plan.pk), plan.name) for plan in Plan.objects.order_by("rank", "name")]
+
+
+class PriorityForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    plan_ids = forms.TypedMultipleChoiceField(
+        label="Held for members of", coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start_time = forms.TimeField(label="Slots from", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+    release_time = forms.TimeField(
+        label="Released to all at", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    release_days_before = forms.IntegerField(
+        label="Days before the slot's day", initial=0, help_text="0: on the day itself."
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["plan_ids"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = _plan_choices()
+
+
+class TypePlansForm(forms.Form):
+    appointment_type = forms.ChoiceField(label="Appointment type")
+    plan_ids = forms.TypedMultipleChoiceField(
+        label="Only members of",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick none to let every patient book it.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        set_choices(
+            self,
+            "appointment_type",
+            [(str(kind.pk), kind.name) for kind in AppointmentType.objects.order_by("name")],
+        )
+        field = self.fields["plan_ids"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = _plan_choices()

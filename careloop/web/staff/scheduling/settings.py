@@ -8,9 +8,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from careloop.accounts.models import User
 from careloop.accounts.policy import Capability
@@ -20,6 +21,7 @@ from careloop.scheduling.models import (
     AppointmentType,
     Break,
     Location,
+    PriorityCapacity,
     TimeOff,
     WorkingHours,
 )
@@ -33,8 +35,10 @@ from careloop.web.staff.scheduling.forms import (
     HoursForm,
     LocationForm,
     PolicyForm,
+    PriorityForm,
     TimeOffForm,
     TypeForm,
+    TypePlansForm,
 )
 
 FORMS: dict[str, type[forms.Form]] = {
@@ -43,6 +47,8 @@ FORMS: dict[str, type[forms.Form]] = {
     "hours": HoursForm,
     "time_off": TimeOffForm,
     "type": TypeForm,
+    "priority": PriorityForm,
+    "type_plans": TypePlansForm,
 }
 
 
@@ -78,10 +84,30 @@ def _save(user: User, kind: str, data: dict[str, Any]) -> str:
             reason=data["reason"],
         )
         return "Time off recorded. Visits already booked then are left for you to move."
+    if kind == "priority":
+        calendar.priority_capacity_add(actor=user, **data)
+        return f"Slots are now held under {data['name'].strip()}."
+    if kind == "type_plans":
+        kind_row = AppointmentType.objects.get(pk=data["appointment_type"])
+        calendar.appointment_type_plans_set(
+            actor=user, appointment_type=kind_row, plan_ids=data["plan_ids"]
+        )
+        return f"Who may book {kind_row.name} is saved."
     data["late_cancel_fee"] = data["late_cancel_fee"] or 0
     data["no_show_fee"] = data["no_show_fee"] or 0
     calendar.appointment_type_create(actor=user, **data)
     return f"Appointment type {data['name']} added."
+
+
+@require_POST
+@staff_view(Capability.CLINIC_CONFIGURE)
+def priority_rule_stop(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = PriorityCapacity.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise Http404("No such priority rule.")
+    calendar.priority_capacity_stop(actor=acting_user(request), rule=rule)
+    messages.success(request, f"{rule.name} stopped: its slots are open to everyone.")
+    return redirect("staff:scheduling_settings")
 
 
 @staff_view(Capability.CLINIC_CONFIGURE)
@@ -125,7 +151,8 @@ def scheduling_settings(request: HttpRequest) -> HttpResponse:
             "time_off": TimeOff.objects.filter(end_at__gt=now)
             .select_related("provider")
             .order_by("start_at"),
-            "types": AppointmentType.objects.order_by("name"),
+            "types": AppointmentType.objects.prefetch_related("plans_allowed").order_by("name"),
+            "rules": PriorityCapacity.objects.filter(active=True).prefetch_related("plans"),
             "can_configure": True,
         },
     )

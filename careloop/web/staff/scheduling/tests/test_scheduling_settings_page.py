@@ -4,10 +4,12 @@ beside the field and save nothing (synthetic data only)."""
 import pytest
 from django.urls import reverse
 
+from careloop.memberships.tests.ledger_builders import make_plan
 from careloop.scheduling.models import (
     AppointmentType,
     Break,
     Location,
+    PriorityCapacity,
     SchedulingSettings,
     TimeOff,
     WorkingHours,
@@ -108,3 +110,45 @@ def test_hours_that_overlap_are_refused_and_nothing_is_added(client, provider):
     refused = _post(client, "hours", **hours, start_time="16:00", end_time="18:00")
     assert "Nothing was saved" in refused.content.decode()
     assert WorkingHours.objects.count() == 1
+
+
+def test_an_admin_limits_a_type_and_holds_slots_then_stops_the_hold(client):
+    concierge = make_plan(name="Concierge")
+    kind = AppointmentType.objects.create(name="Same-day visit", duration_minutes=30)
+
+    _post(client, "type_plans", appointment_type=kind.pk, plan_ids=[concierge.pk])
+    assert list(kind.plans_allowed.all()) == [concierge]
+
+    refused = _post(
+        client,
+        "priority",
+        name="Same-day Concierge",
+        plan_ids=[concierge.pk],
+        start_time="17:00",
+        end_time="13:00",
+        release_time="08:00",
+        release_days_before=0,
+    )
+    assert 'id="priority-end_time-errors"' in refused.content.decode()
+    assert not PriorityCapacity.objects.exists()
+
+    page = _post(
+        client,
+        "priority",
+        name="Same-day Concierge",
+        plan_ids=[concierge.pk],
+        start_time="13:00",
+        end_time="17:00",
+        release_time="08:00",
+        release_days_before=0,
+    ).content.decode()
+    rule = PriorityCapacity.objects.get()
+    assert list(rule.plans.all()) == [concierge]
+    assert "13:00\u201317:00 held for Concierge until 08:00 on the day" in page
+
+    client.post(reverse("staff:priority_rule_stop", kwargs={"rule_id": rule.pk}))
+    rule.refresh_from_db()
+    assert rule.active is False
+
+    _post(client, "type_plans", appointment_type=kind.pk)
+    assert not kind.plans_allowed.exists()
