@@ -152,3 +152,11 @@ def test_an_admin_limits_a_type_and_holds_slots_then_stops_the_hold(client):
 
     _post(client, "type_plans", appointment_type=kind.pk)
     assert not kind.plans_allowed.exists()
+
+
+def test_each_section_is_on_the_page_once_and_the_title_is_plain_text(client):
+    page = client.get(URL).content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Scheduling settings")
+    assert "<" not in title
+    assert page.count('id="who-heading"') == 1
