@@ -1,9 +1,9 @@
 """iCalendar (RFC 5545) documents of visits: the .ics a patient gets with a booking and a
 provider's private feed.
 
-Each visit is one VEVENT whose UID stays the same for its whole life, with a SEQUENCE that
-grows with each move, so calendar programs update the event they already have instead of
-adding a second one. Times are written in UTC; calendar programs show them in local time.
+Each visit is one VEVENT whose UID stays the same for its whole life, so a calendar program
+reading the feed again updates the event it already has instead of adding a second one.
+Times are written in UTC; calendar programs show them in local time.
 """
 
 from dataclasses import dataclass
@@ -27,8 +27,6 @@ class VisitEvent:
     summary: str
     location: str
     cancelled: bool
-    sequence: int = 0
-    description: str = ""
 
 
 def visit_uid(appointment_id: int) -> str:
@@ -44,9 +42,7 @@ def visit_place(appointment: Appointment) -> str:
     return f"{location.name}, {address}" if address else location.name
 
 
-def visit_event(
-    appointment: Appointment, *, summary: str, sequence: int = 0, description: str = ""
-) -> VisitEvent:
+def visit_event(appointment: Appointment, *, summary: str) -> VisitEvent:
     return VisitEvent(
         uid=visit_uid(appointment.pk),
         start=appointment.start_at,
@@ -54,8 +50,6 @@ def visit_event(
         summary=summary,
         location=visit_place(appointment),
         cancelled=appointment.status == AppointmentStatus.CANCELLED,
-        sequence=sequence,
-        description=description,
     )
 
 
@@ -76,8 +70,5 @@ def calendar_text(events: list[VisitEvent], *, name: str, stamp: datetime) -> st
         event.add("summary", item.summary)
         event.add("location", item.location)
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-        event.add("sequence", item.sequence)
-        if item.description:
-            event.add("description", item.description)
         calendar.add_component(event)
     return calendar.to_ical().decode()

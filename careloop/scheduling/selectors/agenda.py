@@ -85,7 +85,7 @@ def provider_week(
 def upcoming_visits(patient_id: int, now: datetime) -> list[Appointment]:
     """The patient's next visits still to happen (scheduled, confirmed or checked in)."""
     return list(
-        _between(now - timedelta(hours=12), now + timedelta(days=3660)).filter(
+        Appointment.objects.filter(
             patient_id=patient_id,
             end_at__gt=now,
             status__in=[
@@ -93,5 +93,7 @@ def upcoming_visits(patient_id: int, now: datetime) -> list[Appointment]:
                 AppointmentStatus.CONFIRMED,
                 AppointmentStatus.CHECKED_IN,
             ],
-        )[:UPCOMING_LIMIT]
+        )
+        .select_related("provider", "location", "appointment_type")
+        .order_by("start_at", "id")[:UPCOMING_LIMIT]
     )

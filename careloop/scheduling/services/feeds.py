@@ -17,9 +17,9 @@ from django.urls import reverse
 from careloop.accounts.models import User
 from careloop.accounts.policy import Capability, require_capability
 from careloop.audit.services import audit_record
-from careloop.billing.services.notices import clinic_name
 from careloop.core import clock
 from careloop.core.links import absolute_url
+from careloop.core.selectors import clinic_settings
 from careloop.scheduling.ics import calendar_text, visit_event
 from careloop.scheduling.models import Appointment, CalendarFeed
 
@@ -100,6 +100,6 @@ def calendar_feed_text(provider: User) -> str:
     )
     return calendar_text(
         [visit_event(visit, summary=visit.appointment_type.name) for visit in visits],
-        name=f"{clinic_name()}: {provider.display_name}",
+        name=f"{clinic_settings().name}: {provider.display_name}",
         stamp=now,
     )

@@ -6,14 +6,14 @@ never the visit's type, the provider's name or the plan. Email and SMS both go o
 patient has an email address and a mobile phone; the .ics travels with the email.
 """
 
-from careloop.billing.services.notices import clinic_name
 from careloop.core import clock
+from careloop.core.selectors import clinic_settings
 from careloop.notifications.models import Channel
 from careloop.notifications.services import Attachment, notification_enqueue
 from careloop.patients.models import Patient
 from careloop.scheduling.ics import ICS_CONTENT_TYPE, calendar_text, visit_event
 from careloop.scheduling.links import visit_url
-from careloop.scheduling.models import Appointment, AppointmentStatusChange
+from careloop.scheduling.models import Appointment
 from careloop.scheduling.selectors.calendars import location_zone
 
 
@@ -33,19 +33,9 @@ def _contacts(patient: Patient) -> list[tuple[Channel, str]]:
     return contacts
 
 
-def visit_sequence(appointment: Appointment) -> int:
-    """How many times the visit moved: its calendar event's SEQUENCE."""
-    return AppointmentStatusChange.objects.filter(appointment=appointment, action="move").count()
-
-
 def patient_calendar(appointments: list[Appointment], *, clinic: str) -> str:
     return calendar_text(
-        [
-            visit_event(
-                appointment, summary=f"Visit at {clinic}", sequence=visit_sequence(appointment)
-            )
-            for appointment in appointments
-        ],
+        [visit_event(appointment, summary=f"Visit at {clinic}") for appointment in appointments],
         name=clinic,
         stamp=clock.now(),
     )
@@ -56,7 +46,7 @@ def booking_confirmation_send(appointments: list[Appointment]) -> None:
     if not appointments:
         return
     first = appointments[0]
-    clinic = clinic_name()
+    clinic = clinic_settings().name
     if len(appointments) == 1:
         subject = f"Your visit at {clinic} is booked"
         lines = [f"Your visit at {clinic} is booked for {visit_moment(first)}."]
@@ -65,10 +55,13 @@ def booking_confirmation_send(appointments: list[Appointment]) -> None:
         lines = [f"Your {len(appointments)} visits at {clinic} are booked:"]
         lines += [f"- {visit_moment(appointment)}" for appointment in appointments]
     text = "\n".join(lines)
-    calendar = Attachment(
-        "visit.ics", ICS_CONTENT_TYPE, patient_calendar(appointments, clinic=clinic)
+    contacts = _contacts(first.patient)
+    calendar = (
+        Attachment("visit.ics", ICS_CONTENT_TYPE, patient_calendar(appointments, clinic=clinic))
+        if any(channel == Channel.EMAIL for channel, _ in contacts)
+        else None
     )
-    for channel, recipient in _contacts(first.patient):
+    for channel, recipient in contacts:
         email = channel == Channel.EMAIL
         notification_enqueue(
             channel=channel,
@@ -88,7 +81,7 @@ def booking_confirmation_send(appointments: list[Appointment]) -> None:
 
 def reminder_send(appointment: Appointment) -> None:
     """Remind the patient of a visit with a link to confirm or cancel it."""
-    clinic = clinic_name()
+    clinic = clinic_settings().name
     moment = visit_moment(appointment)
     link = visit_url(appointment.pk)
     for channel, recipient in _contacts(appointment.patient):

@@ -88,7 +88,6 @@ def test_only_the_hash_of_the_token_is_kept(provider, visits):
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
     feed = CalendarFeed.objects.get(provider=provider)
     assert feed.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert token not in feed.token_hash
     assert len(token) >= 40
 
 
