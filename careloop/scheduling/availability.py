@@ -6,14 +6,37 @@ the slot grid from the start of a window, lies wholly inside one window, stays c
 off, and with the type's buffer after it stays clear of every appointment that holds time
 (each with its own buffer). Slot starts are wall-clock times: one in a skipped hour does not
 exist, and one in a repeated hour is offered once (careloop.scheduling.localtime).
+
+Busy time is given, and clashes are worked out, in whole microseconds since the epoch: a
+month of a busy clinic holds thousands of visits, and integers read from the database and
+compared as they are cost a fraction of as many datetimes (`micros` and `moment` convert).
 """
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from careloop.scheduling.localtime import exists, instant
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# A stretch of busy time, [start, end) in microseconds since the epoch.
+Micros = tuple[int, int]
+
+
+def micros(moment_: datetime | timedelta) -> int:
+    """An aware instant as microseconds since the epoch, or a duration in microseconds."""
+    if isinstance(moment_, timedelta):
+        return moment_ // MICROSECOND
+    return (moment_ - EPOCH) // MICROSECOND
+
+
+def moment(count: int) -> datetime:
+    """The UTC instant `count` microseconds after the epoch."""
+    return EPOCH + timedelta(microseconds=count)
 
 
 @dataclass(frozen=True)
@@ -53,7 +76,8 @@ class ProviderCalendar:
     """Everything availability needs about one provider at one location.
 
     `busy` holds the provider's appointments that hold time, at any location, each from its
-    start to the end of its buffer. `time_off` applies at every location.
+    start to the end of its buffer, in microseconds (`busy_of` turns spans into them).
+    `time_off` applies at every location.
     """
 
     provider_id: int
@@ -63,14 +87,21 @@ class ProviderCalendar:
     breaks: tuple[WeeklyTimes, ...] = ()
     holidays: frozenset[date] = frozenset()
     time_off: tuple[Span, ...] = ()
-    busy: tuple[Span, ...] = ()
+    busy: tuple[Micros, ...] = ()
 
 
-@dataclass(frozen=True)
-class Slot:
+def busy_of(*spans: Span) -> tuple[Micros, ...]:
+    """Busy time for a calendar from spans of aware instants."""
+    return tuple((micros(span.start), micros(span.end)) for span in spans)
+
+
+class Slot(NamedTuple):
+    """A free start for a visit: a tuple, as a month's search makes thousands of them, whose
+    natural order is by start, then provider and location."""
+
+    start: datetime
     provider_id: int
     location_id: int
-    start: datetime
     end: datetime
 
 
@@ -92,6 +123,8 @@ def open_windows(calendar: ProviderCalendar, day: date) -> list[Span]:
         for hours in calendar.hours
         if hours.applies_on(day)
     ]
+    if not windows:
+        return []
     breaks = [
         Span(instant(day, pause.start, calendar.zone), instant(day, pause.end, calendar.zone))
         for pause in calendar.breaks
@@ -105,115 +138,125 @@ def free_slots(
 ) -> list[Slot]:
     """Every free slot from `first_day` to `last_day` (local dates, inclusive), in time order.
 
-    Each day is checked only against the visits that can reach it (bucketed by the local day
-    they start), not against every visit of the range: with a month of a busy provider's
-    calendar that is the difference between hundreds and a handful of comparisons a slot.
+    The starts that clash are worked out once per provider for the whole range, as merged
+    intervals in time order; each day's windows find their place in that list by bisection
+    and walk it alongside the grid, so a slot costs a comparison or two, not a look at every
+    visit of the month.
     """
     slots: list[Slot] = []
-    # A provider's calendars at several locations share one busy list: bucket it once.
-    bucketed: dict[tuple[int, ZoneInfo], Callable[[date], tuple[Span, ...]]] = {}
+    # A provider's calendars at several locations share one busy and one time-off list.
+    shared: dict[tuple[int, int], Forbidden] = {}
     for calendar in calendars:
-        key = (calendar.provider_id, calendar.zone)
-        if key not in bucketed:
-            bucketed[key] = _busy_near_days(calendar)
-        nearby = bucketed[key]
+        key = (id(calendar.busy), id(calendar.time_off))
+        if key not in shared:
+            shared[key] = Forbidden.of(calendar, request)
+        weekdays = {hours.weekday for hours in calendar.hours}
         for day in _days(first_day, last_day):
-            slots.extend(day_slots(replace(calendar, busy=nearby(day)), day, request))
-    return sorted(slots, key=lambda slot: (slot.start, slot.provider_id, slot.location_id))
+            if day.weekday() in weekdays:
+                slots.extend(_day_slots(calendar, day, shared[key]))
+    return sorted(slots)
 
 
-def _busy_near_days(calendar: ProviderCalendar) -> Callable[[date], tuple[Span, ...]]:
-    """A function giving the busy spans that may overlap a local day: those starting from as
-    many days before as the longest span lasts, to the day after (a buffer may run past
-    midnight)."""
-    by_day: dict[date, list[Span]] = {}
-    longest = timedelta(0)
-    for span in calendar.busy:
-        by_day.setdefault(span.start.astimezone(calendar.zone).date(), []).append(span)
-        longest = max(longest, span.end - span.start)
-    reach = longest.days + 1
+@dataclass(frozen=True)
+class Forbidden:
+    """The starts that clash, as open intervals (low, high) of microseconds, merged and in
+    time order, with their upper ends apart for bisection; and the request's figures in the
+    same unit.
 
-    def nearby(day: date) -> tuple[Span, ...]:
-        return tuple(
-            span
-            for offset in range(-reach, 2)
-            for span in by_day.get(day + timedelta(days=offset), ())
+    A start s clashes with time off when away.start - duration < s < away.end, and with busy
+    time when taken.start - duration - buffer < s < taken.end.
+    """
+
+    intervals: list[Micros]
+    highs: list[int]
+    duration: int
+    step: int
+    earliest: int | None
+    exclude: frozenset[int]
+
+    @classmethod
+    def of(cls, calendar: ProviderCalendar, request: SlotRequest) -> "Forbidden":
+        duration = micros(request.duration)
+        reach = duration + micros(request.buffer)
+        intervals = sorted(
+            [(micros(away.start) - duration, micros(away.end)) for away in calendar.time_off]
+            + [(start - reach, end) for start, end in calendar.busy]
         )
-
-    return nearby
+        merged: list[Micros] = []
+        for low, high in intervals:
+            if merged and low < merged[-1][1]:  # open intervals that share only an end stay apart
+                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+            else:
+                merged.append((low, high))
+        return cls(
+            intervals=merged,
+            highs=[high for _, high in merged],
+            duration=duration,
+            step=micros(request.step),
+            earliest=None if request.earliest is None else micros(request.earliest),
+            exclude=frozenset(micros(start) for start in request.exclude),
+        )
 
 
 def day_slots(calendar: ProviderCalendar, day: date, request: SlotRequest) -> Iterator[Slot]:
-    """The free slots of one local day, in time order.
+    """The free slots of one local day, in time order."""
+    return _day_slots(calendar, day, Forbidden.of(calendar, request))
 
-    A start s is free when the visit [s, s + duration) lies in an open window, misses time
-    off, and [s, s + duration + buffer) misses every busy span: s outside the open intervals
-    (away.start - duration, away.end) and (taken.start - duration - buffer, taken.end). Those
-    are merged and walked once alongside the grid, so a slot costs a comparison or two, not a
-    look at every visit (`_clash` answers the same question for one start).
-    """
+
+def _day_slots(calendar: ProviderCalendar, day: date, forbidden: Forbidden) -> Iterator[Slot]:
+    """A start s is free when the visit [s, s + duration) lies in an open window and s is in
+    no forbidden interval (`_clash` answers the same question for one start)."""
+    clashes, count = forbidden.intervals, len(forbidden.intervals)
+    duration, step = forbidden.duration, forbidden.step
+    length = timedelta(microseconds=duration)
+    earliest = forbidden.earliest
     for window in open_windows(calendar, day):
-        forbidden = _forbidden_starts(calendar, window, request)
-        zone = calendar.zone
-        local_start = window.start.astimezone(zone).replace(tzinfo=None)
-        local_end = window.end.astimezone(zone).replace(tzinfo=None)
-        # Without a clock change inside the window, wall time and instants move together.
-        steady = window.end - window.start == local_end - local_start
-        latest = window.end - request.duration
-        index = 0
-        wall = local_start
-        while wall < local_end:
-            candidate = wall
-            wall += request.step
-            if steady:
-                start = window.start + (candidate - local_start)
-            elif candidate.date() != day or not exists(candidate, zone):
+        origin, starts, steady = _grid(calendar.zone, day, window, step)
+        latest = micros(window.end) - duration
+        # The first interval ending after the window starts: none before it can matter.
+        index = bisect_right(forbidden.highs, origin)
+        position = 0
+        while position < len(starts):
+            start = starts[position]
+            position += 1
+            if start > latest:  # starts only grow: none later fits either
+                break
+            if earliest is not None and start < earliest:
                 continue
-            else:
-                start = instant(candidate.date(), candidate.time(), zone)
-            if start > latest:
+            if start in forbidden.exclude:
                 continue
-            if request.earliest is not None and start < request.earliest:
-                continue
-            if start in request.exclude:
-                continue
-            while index < len(forbidden) and forbidden[index][1] <= start:
+            while index < count and clashes[index][1] <= start:
                 index += 1
-            if index < len(forbidden) and forbidden[index][0] < start:
+            if index < count and clashes[index][0] < start:
                 if steady:  # jump to the first grid point at or after the clash's end
-                    wall += (
-                        (forbidden[index][1] - start - timedelta(microseconds=1))
-                        // request.step
-                        * request.step
-                    )
+                    position = max(position, -((origin - clashes[index][1]) // step))
                 continue
-            yield Slot(calendar.provider_id, calendar.location_id, start, start + request.duration)
+            begins = moment(start)
+            yield Slot(begins, calendar.provider_id, calendar.location_id, begins + length)
 
 
-def _forbidden_starts(
-    calendar: ProviderCalendar, window: Span, request: SlotRequest
-) -> list[tuple[datetime, datetime]]:
-    """Open intervals (low, high) of starts that clash, merged and in order, near `window`."""
-    reach = request.duration + request.buffer
-    intervals = sorted(
-        [
-            (away.start - request.duration, away.end)
-            for away in calendar.time_off
-            if away.end > window.start and away.start - request.duration < window.end
-        ]
-        + [
-            (taken.start - reach, taken.end)
-            for taken in calendar.busy
-            if taken.end > window.start and taken.start - reach < window.end
-        ]
-    )
-    merged: list[tuple[datetime, datetime]] = []
-    for low, high in intervals:
-        if merged and low < merged[-1][1]:  # open intervals that share only an end stay apart
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return merged
+def _grid(
+    zone: ZoneInfo, day: date, window: Span, step: int
+) -> tuple[int, "range | list[int]", bool]:
+    """The window's grid of starts in microseconds, in time order, from its start; and whether
+    it is steady (no clock change inside, so wall time and instants move together and the
+    grid is a plain range).
+
+    Across a change the grid is in wall-clock time: a start in a skipped hour does not exist
+    and one in a repeated hour is taken once, at its first occurrence.
+    """
+    origin = micros(window.start)
+    local_start = window.start.astimezone(zone).replace(tzinfo=None)
+    local_end = window.end.astimezone(zone).replace(tzinfo=None)
+    if window.end - window.start == local_end - local_start:
+        return origin, range(origin, micros(window.end), step), True
+    starts = []
+    wall = local_start
+    while wall < local_end:
+        if wall.date() == day and exists(wall, zone):
+            starts.append(micros(instant(wall.date(), wall.time(), zone)))
+        wall += timedelta(microseconds=step)
+    return origin, starts, False
 
 
 def slot_problem(calendar: ProviderCalendar, start: datetime, request: SlotRequest) -> str | None:
@@ -238,8 +281,8 @@ def _clash(
         return "duration_does_not_fit"
     if any(visit.overlaps(away) for away in calendar.time_off):
         return "time_off"
-    blocked = Span(start, visit.end + request.buffer)
-    if any(blocked.overlaps(taken) for taken in calendar.busy):
+    low, high = micros(start), micros(visit.end + request.buffer)
+    if any(low < taken_end and taken_start < high for taken_start, taken_end in calendar.busy):
         return "slot_taken"
     return None
 

@@ -12,9 +12,11 @@ if TYPE_CHECKING:
     from careloop.patients.models import Patient
 
 from careloop.core import clock
+from careloop.core.db_functions import EpochMicroseconds
 from careloop.core.errors import ValidationFailed
 from careloop.core.models import Holiday
 from careloop.scheduling.availability import (
+    Micros,
     ProviderCalendar,
     Slot,
     SlotRequest,
@@ -98,8 +100,8 @@ def provider_calendars(
         provider_id__in=providers, start_at__lt=span_end, end_at__gt=span_start
     ):
         time_off.setdefault(away.provider_id, []).append(Span(away.start_at, away.end_at))
-    busy: dict[int, list[Span]] = {}
-    for provider_id, start_at, blocked_until in (
+    busy: dict[int, list[Micros]] = {}
+    for provider_id, start, blocked_until in (
         Appointment.objects.filter(
             provider_id__in=providers,
             status__in=HOLDS_TIME,
@@ -110,9 +112,12 @@ def provider_calendars(
             blocked_until__gt=span_start,
         )
         .exclude(pk__in=list(ignore_appointment_ids))
-        .values_list("provider_id", "start_at", "blocked_until")
+        # A month of a busy clinic is thousands of instants: read them as integers.
+        .values_list(
+            "provider_id", EpochMicroseconds("start_at"), EpochMicroseconds("blocked_until")
+        )
     ):
-        busy.setdefault(provider_id, []).append(Span(start_at, blocked_until))
+        busy.setdefault(provider_id, []).append((start, blocked_until))
     holidays = list(ClinicHoliday.objects.filter(date__gte=first_day, date__lte=last_day))
     # The clinic-wide holidays an admin sets beside the clinic's settings close every location.
     closed = set(
@@ -120,6 +125,10 @@ def provider_calendars(
             "date", flat=True
         )
     )
+    # One tuple per provider, shared by the provider's calendars at each location, so the
+    # search works out the provider's clashes once.
+    busy_spans = {provider_id: tuple(spans) for provider_id, spans in busy.items()}
+    time_off_spans = {provider_id: tuple(spans) for provider_id, spans in time_off.items()}
     calendars = []
     for (provider_id, location_id), hours in sorted(pairs.items()):
         calendars.append(
@@ -132,8 +141,8 @@ def provider_calendars(
                 holidays=frozenset(
                     {h.date for h in holidays if h.location_id in (None, location_id)} | closed
                 ),
-                time_off=tuple(time_off.get(provider_id, [])),
-                busy=tuple(busy.get(provider_id, [])),
+                time_off=time_off_spans.get(provider_id, ()),
+                busy=busy_spans.get(provider_id, ()),
             )
         )
     return calendars

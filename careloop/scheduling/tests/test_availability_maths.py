@@ -9,6 +9,7 @@ from careloop.scheduling.availability import (
     SlotRequest,
     Span,
     WeeklyTimes,
+    busy_of,
     free_slots,
     open_windows,
     slot_problem,
@@ -74,7 +75,7 @@ def test_a_visit_and_its_buffer_keep_the_next_slots_free_of_both_buffers():
     # A visit 10:00-10:30 with a 15-minute buffer holds the provider until 10:45. A new
     # 30-minute visit with a 15-minute buffer needs 45 minutes clear from its start.
     taken = Span(_at(MONDAY, 10), _at(MONDAY, 10, 45))
-    calendar = _calendar(WeeklyTimes(0, time(9), time(12)), busy=(taken,))
+    calendar = _calendar(WeeklyTimes(0, time(9), time(12)), busy=busy_of(taken))
     request = SlotRequest(
         duration=timedelta(minutes=30), buffer=timedelta(minutes=15), step=timedelta(minutes=15)
     )
@@ -163,7 +164,7 @@ def test_slot_problem_names_why_a_start_cannot_be_booked():
     calendar = _calendar(
         WeeklyTimes(0, time(9), time(16)),
         breaks=(WeeklyTimes(0, time(12), time(13)),),
-        busy=(taken,),
+        busy=busy_of(taken),
         time_off=(away,),
     )
 

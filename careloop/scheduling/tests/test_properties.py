@@ -14,7 +14,9 @@ from careloop.scheduling.availability import (
     SlotRequest,
     Span,
     WeeklyTimes,
+    busy_of,
     free_slots,
+    moment,
     open_windows,
     slot_problem,
 )
@@ -48,7 +50,9 @@ def calendars(draw):
             st.lists(st.tuples(st.integers(0, 100), st.integers(1, 12)), max_size=2)
         )
     )
-    calendar = ProviderCalendar(1, 1, NEW_YORK, hours=tuple(hours), busy=busy, time_off=time_off)
+    calendar = ProviderCalendar(
+        1, 1, NEW_YORK, hours=tuple(hours), busy=busy_of(*busy), time_off=time_off
+    )
     request = SlotRequest(
         duration=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90]))),
         buffer=timedelta(minutes=draw(st.sampled_from([0, 5, 15]))),
@@ -74,7 +78,7 @@ def test_every_slot_lies_in_the_hours_clear_of_visits_and_is_offered_once(drawn)
         assert slot.end - slot.start == request.duration
         assert any(window.contains(Span(slot.start, slot.end)) for window in windows)
         blocked = Span(slot.start, slot.end + request.buffer)
-        assert not any(blocked.overlaps(taken) for taken in calendar.busy)
+        assert not any(blocked.overlaps(Span(moment(a), moment(b))) for a, b in calendar.busy)
         assert not any(Span(slot.start, slot.end).overlaps(away) for away in calendar.time_off)
 
 
