@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,6 +13,19 @@ from careloop.audit.chain import GENESIS_HASH, canonical_fields, entry_hash
 from careloop.audit.context import current_ip
 from careloop.audit.models import AuditEvent, AuditHead, Outcome
 from careloop.core import clock
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event for `audit_record_many`: what `audit_record` takes, as a value."""
+
+    action: str
+    actor: User | None
+    outcome: str = Outcome.SUCCESS
+    patient_id: int | None = None
+    object_type: str = ""
+    object_id: str | int = ""
+    detail: dict[str, Any] | None = None
 
 
 def audit_record(
@@ -28,29 +44,55 @@ def audit_record(
     commit or roll back together. Detail must never hold clinical content: field names, not
     values.
     """
-    authenticated = actor is not None and actor.is_authenticated
+    entry = AuditEntry(action, actor, outcome, patient_id, object_type, object_id, detail)
+    (event,) = audit_record_many([entry])
+    return event
+
+
+def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Append events to the audit chain as one segment: one lock of the chain's head, one
+    insert, one update of the head, for work that records many events at once (a billing
+    batch). The events are chained in the order given, exactly as one `audit_record` each
+    would chain them, and commit or roll back with the caller's transaction."""
+    if not entries:
+        return []
+    now = clock.now()
+    address = _stored_address(current_ip.get())
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-        sequence = head.last_sequence + 1
+        sequence = head.last_sequence
         previous = head.last_hash or GENESIS_HASH
-        fields: dict[str, Any] = {
-            "sequence": sequence,
-            "occurred_at": clock.now(),
-            "actor_id": actor.pk if authenticated and actor is not None else None,
-            "actor_username": actor.get_username() if authenticated and actor is not None else "",
-            "actor_role": actor.role if authenticated and actor is not None else "",
-            "action": action,
-            "outcome": str(outcome),
-            "patient_id": patient_id,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "ip_address": _stored_address(current_ip.get()),
-            "detail": detail or {},
-        }
-        digest = entry_hash(previous, canonical_fields(**fields))
-        event = AuditEvent.objects.create(**fields, previous_hash=previous, entry_hash=digest)
-        AuditHead.objects.filter(id=head.id).update(last_sequence=sequence, last_hash=digest)
-    return event
+        events = []
+        for entry in entries:
+            sequence += 1
+            fields = _fields(entry, sequence=sequence, occurred_at=now, ip_address=address)
+            digest = entry_hash(previous, canonical_fields(**fields))
+            events.append(AuditEvent(**fields, previous_hash=previous, entry_hash=digest))
+            previous = digest
+        AuditEvent.objects.bulk_create(events)
+        AuditHead.objects.filter(id=head.id).update(last_sequence=sequence, last_hash=previous)
+    return events
+
+
+def _fields(
+    entry: AuditEntry, *, sequence: int, occurred_at: datetime, ip_address: str | None
+) -> dict[str, Any]:
+    actor = entry.actor
+    authenticated = actor is not None and actor.is_authenticated
+    return {
+        "sequence": sequence,
+        "occurred_at": occurred_at,
+        "actor_id": actor.pk if authenticated and actor is not None else None,
+        "actor_username": actor.get_username() if authenticated and actor is not None else "",
+        "actor_role": actor.role if authenticated and actor is not None else "",
+        "action": entry.action,
+        "outcome": str(entry.outcome),
+        "patient_id": entry.patient_id,
+        "object_type": entry.object_type,
+        "object_id": str(entry.object_id),
+        "ip_address": ip_address,
+        "detail": entry.detail or {},
+    }
 
 
 def _stored_address(address: str | None) -> str | None:
