@@ -42,6 +42,10 @@ class Capability(StrEnum):
     CARE_VIEW = "care.view"
     CARE_MANAGE = "care.manage"
     PROTOCOL_MANAGE = "protocol.manage"
+    LAB_VIEW = "lab.view"
+    LAB_RESULT_VIEW = "lab_result.view"
+    LAB_MANAGE = "lab.manage"
+    LAB_REVIEW = "lab.review"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -88,6 +92,13 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.CARE_VIEW: _CLINICAL_AND_DESK,
     Capability.CARE_MANAGE: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
     Capability.PROTOCOL_MANAGE: frozenset({Role.ADMIN}),
+    # Lab orders: the desk sees an order's panels and status (to answer "are my results in?"),
+    # never result values (minimum necessary); clinical staff order, record collection and
+    # enter results; only providers review and sign off.
+    Capability.LAB_VIEW: _CLINICAL_AND_DESK,
+    Capability.LAB_RESULT_VIEW: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
+    Capability.LAB_MANAGE: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
+    Capability.LAB_REVIEW: frozenset({Role.PROVIDER}),
 }
 
 

@@ -17,3 +17,9 @@ class ProtocolAlreadyApplied(Conflict):
     """The patient already has an open care plan from this protocol."""
 
     code = "protocol_already_applied"
+
+
+class IllegalLabOrderTransition(Conflict):
+    """The action is not allowed in the lab order's current status."""
+
+    code = "illegal_lab_order_transition"

@@ -7,8 +7,13 @@ from enum import StrEnum
 
 from django.db.models import Choices
 
-from careloop.care.errors import IllegalCarePlanTransition, IllegalTaskTransition
+from careloop.care.errors import (
+    IllegalCarePlanTransition,
+    IllegalLabOrderTransition,
+    IllegalTaskTransition,
+)
 from careloop.care.models import CarePlanStatus as P
+from careloop.care.models import LabOrderStatus as L
 from careloop.care.models import TaskStatus as T
 
 
@@ -47,6 +52,24 @@ TASK_TRANSITIONS: dict[TaskAction, dict[T, T]] = {
 }
 
 
+class LabAction(StrEnum):
+    ORDER = "order"
+    COLLECT = "collect"
+    RESULT = "result"
+    REVIEW = "review"
+    CANCEL = "cancel"
+
+
+LAB_TRANSITIONS: dict[LabAction, dict[L, L]] = {
+    LabAction.ORDER: {L.DRAFT: L.ORDERED},
+    LabAction.COLLECT: {L.ORDERED: L.COLLECTED},
+    # Results may arrive in parts: more components can be resulted until the review.
+    LabAction.RESULT: {L.COLLECTED: L.RESULTED, L.RESULTED: L.RESULTED},
+    LabAction.REVIEW: {L.RESULTED: L.REVIEWED},
+    LabAction.CANCEL: {L.DRAFT: L.CANCELLED, L.ORDERED: L.CANCELLED},
+}
+
+
 def _refusal(noun: str, status: Choices, action: StrEnum, allowed: Iterable[Choices]) -> str:
     statuses = ", or ".join(sorted(str(s.label).lower() for s in allowed))
     return (
@@ -68,4 +91,13 @@ def task_target(status: T, action: TaskAction) -> T:
     target = TASK_TRANSITIONS[action].get(status)
     if target is None:
         raise IllegalTaskTransition(_refusal("task", T(status), action, TASK_TRANSITIONS[action]))
+    return target
+
+
+def lab_target(status: L, action: LabAction) -> L:
+    target = LAB_TRANSITIONS[action].get(status)
+    if target is None:
+        raise IllegalLabOrderTransition(
+            _refusal("lab order", L(status), action, LAB_TRANSITIONS[action])
+        )
     return target

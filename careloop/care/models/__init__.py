@@ -10,10 +10,25 @@ from careloop.care.models.care_plans import (
     TaskStatus,
 )
 from careloop.care.models.gaps import CareGapStep, GapStep
+from careloop.care.models.labs import (
+    ABNORMAL_FLAGS,
+    FollowUpStatus,
+    LabComponent,
+    LabFollowUp,
+    LabOrder,
+    LabOrderChange,
+    LabOrderLine,
+    LabOrderStatus,
+    LabPanel,
+    LabResult,
+    ResultFlag,
+    ResultSource,
+)
 from careloop.care.models.protocols import Activity, Protocol
 from careloop.care.models.timing_columns import ACTIVITY_FIELDS, ActivityFields, ActivityKind
 
 __all__ = [
+    "ABNORMAL_FLAGS",
     "ACTIVITY_FIELDS",
     "OPEN_PLAN_STATUSES",
     "UNFINISHED_TASK_STATUSES",
@@ -27,7 +42,18 @@ __all__ = [
     "CarePlanStatus",
     "CareTask",
     "CareTaskChange",
+    "FollowUpStatus",
     "GapStep",
+    "LabComponent",
+    "LabFollowUp",
+    "LabOrder",
+    "LabOrderChange",
+    "LabOrderLine",
+    "LabOrderStatus",
+    "LabPanel",
+    "LabResult",
     "Protocol",
+    "ResultFlag",
+    "ResultSource",
     "TaskStatus",
 ]
