@@ -16,6 +16,7 @@ from careloop.api.billing import (
 )
 from careloop.api.care import care_router
 from careloop.api.catalog import plans_router, services_router, sponsors_router
+from careloop.api.labs import labs_router
 from careloop.api.memberships import coverage_router, memberships_router
 from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
@@ -49,6 +50,7 @@ api.add_router("/billing/runs", runs_router)
 api.add_router("/billing/memberships", billing_memberships_router)
 api.add_router("/billing/webhooks", webhooks_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/care/labs", labs_router)
 api.add_router("/care", care_router)
 
 

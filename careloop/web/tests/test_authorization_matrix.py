@@ -56,7 +56,7 @@ from careloop.billing.services.accounts import billing_account_for, payment_meth
 from careloop.billing.services.collection import invoice_collect
 from careloop.billing.services.invoices import invoice_issue
 from careloop.billing.services.runs import billing_run_prepare
-from careloop.care.lifecycle import PlanAction
+from careloop.care.lifecycle import LabAction, PlanAction
 from careloop.care.models import (
     Activity,
     CareActivity,
@@ -65,10 +65,24 @@ from careloop.care.models import (
     CarePlanChange,
     CareTask,
     CareTaskChange,
+    LabFollowUp,
+    LabOrder,
+    LabOrderChange,
+    LabOrderLine,
+    LabOrderStatus,
+    LabPanel,
+    LabResult,
     Protocol,
+    ResultSource,
 )
 from careloop.care.services.activities import ActivitySpec
 from careloop.care.services.care_plans import care_plan_apply, care_plan_transition
+from careloop.care.services.labs import (
+    ResultInput,
+    lab_order_change,
+    lab_order_create,
+    lab_results_record,
+)
 from careloop.care.services.protocols import protocol_create
 from careloop.core import clock
 from careloop.core.models import ClinicSettings, Holiday
@@ -288,6 +302,11 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     CareTask,
     CareTaskChange,
     CareGapStep,
+    LabOrder,
+    LabOrderLine,
+    LabOrderChange,
+    LabResult,
+    LabFollowUp,
     Household,
     CareTeamMember,
     User,
@@ -961,6 +980,8 @@ def _api_body(path: str, method: str, world: World, target: str = "own") -> dict
         return _api_billing_body(path, method, world, target)
     if path.startswith("/api/v1/scheduling/"):
         return _api_scheduling_body(path, method, world, target)
+    if path.startswith("/api/v1/care/labs/"):
+        return _api_labs_body(path, method, world, target)
     if path.startswith("/api/v1/care/"):
         return _api_care_body(path, method, world, target)
     return catalog_bodies.get((method, path)) or _api_membership_body(path, method, world, target)
@@ -1345,6 +1366,79 @@ def _api_care_body(path: str, method: str, world: World, target: str) -> dict[st
     return bodies.get(path, {})
 
 
+# --- labs API -------------------------------------------------------------------------------
+
+
+def _api_lab_order(world: World, target: str, path: str) -> LabOrder:
+    """A TSH order for the target patient, in the status the operation acts on."""
+    patient = world.own if target == "own" else world.other
+    provider = world.actors["provider"]
+    assert provider is not None
+    order = lab_order_create(
+        actor=provider,
+        patient=patient,
+        panels=list(LabPanel.objects.filter(code="tsh")),
+        ordering_provider=provider,
+    )
+    steps = {
+        "collect": [LabAction.ORDER],
+        "results": [LabAction.ORDER, LabAction.COLLECT],
+        "csv": [LabAction.ORDER, LabAction.COLLECT],
+        "fhir": [LabAction.ORDER, LabAction.COLLECT],
+        "review": [LabAction.ORDER, LabAction.COLLECT],
+    }
+    last = path.rsplit("/", 1)[1]
+    for action in steps.get(last, []):
+        lab_order_change(actor=provider, order=order, action=action)
+    if last == "review":
+        lab_results_record(
+            actor=provider,
+            order=order,
+            results=[ResultInput(field="matrix", loinc="3016-3", value="2", unit="m[IU]/L")],
+            source=ResultSource.MANUAL,
+        )
+        assert LabOrder.objects.get(pk=order.pk).status == LabOrderStatus.RESULTED
+    return order
+
+
+def _api_labs_url(url: str, path: str, world: World, target: str) -> str:
+    patient = world.own if target == "own" else world.other
+    if "{order_id}" in url:
+        url = url.replace("{order_id}", str(_api_lab_order(world, target, path).id))
+    if path == "/api/v1/care/labs/orders":
+        url += f"?patient_id={patient.id}"
+    return url
+
+
+def _api_labs_body(path: str, method: str, world: World, target: str) -> dict[str, Any] | None:
+    if method != "POST":
+        return None
+    patient = world.own if target == "own" else world.other
+    provider = world.actors["provider"]
+    assert provider is not None
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/v1/care/labs/orders": {
+            "patient_id": patient.id,
+            "panel_codes": ["tsh"],
+            "ordering_provider_id": provider.id,
+        },
+        "/api/v1/care/labs/orders/{order_id}/cancel": {"reason": "Matrix"},
+        "/api/v1/care/labs/orders/{order_id}/results": {
+            "results": [{"loinc": "3016-3", "value": "2.1", "unit": "m[IU]/L"}]
+        },
+        "/api/v1/care/labs/orders/{order_id}/results/csv": {
+            "csv": "loinc,value,unit\n3016-3,2.1,m[IU]/L\n"
+        },
+        "/api/v1/care/labs/orders/{order_id}/results/fhir": {
+            "resourceType": "Observation",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "3016-3"}]},
+            "subject": {"reference": f"Patient/{patient.id}"},
+            "valueQuantity": {"value": 2.1, "unit": "m[IU]/L"},
+        },
+    }
+    return bodies.get(path, {})
+
+
 def _signed_stripe_event(settings: Any) -> tuple[bytes, dict[str, str]]:
     """An event of a kind Careloop ignores, signed with the test secret set in `settings`."""
     settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
@@ -1392,7 +1486,9 @@ def test_api_access(world, settings, method, path, capability, role, target):
         url += f"?patient_id={patient.id}&service_id={_catalog(world).service.id}"
     if path.startswith("/api/v1/scheduling/"):
         url = _api_scheduling_url(url, path, world, target)
-    if path.startswith("/api/v1/care/"):
+    if path.startswith("/api/v1/care/labs/"):
+        url = _api_labs_url(url, path, world, target)
+    elif path.startswith("/api/v1/care/"):
         url = _api_care_url(url, path, world, target)
     body = _api_body(path, method, world, target)
     public = (method, path) in PUBLIC_API_OPERATIONS
@@ -1438,6 +1534,7 @@ def test_api_access(world, settings, method, path, capability, role, target):
             "/api/v1/billing/accounts/{account_id}",
             "/api/v1/scheduling/appointments/{appointment_id}",
             "/api/v1/care/tasks/{task_id}",
+            "/api/v1/care/labs/orders/{order_id}",
         ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"
