@@ -10,4 +10,5 @@ urlpatterns = [
     path("memberships/", include("careloop.web.staff.memberships.urls")),
     path("billing/", include("careloop.web.staff.billing.urls")),
     path("schedule/", include("careloop.web.staff.scheduling.urls")),
+    path("labs/", include("careloop.web.staff.labs.urls")),
 ]

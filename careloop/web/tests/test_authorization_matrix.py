@@ -257,6 +257,7 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:billing_invoice_list": WebCase(Capability.BILLING_VIEW),
     "staff:billing_invoice_detail": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
     "staff:billing_receipt": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
+    "staff:lab_requisition": WebCase(Capability.LAB_VIEW, patient_scoped=True),
     "staff:billing_receipt_pdf": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
     **{
         f"staff:{name}": WebCase(capability, ("POST",), patient_scoped=True)
@@ -617,6 +618,9 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
     builders: dict[str, Callable[[], dict[str, Any]]] = {
         "staff:patient_chart": lambda: {"patient_id": patient.id},
         "staff:patient_edit": lambda: {"patient_id": patient.id},
+        "staff:lab_requisition": lambda: {
+            "order_id": _api_lab_order(world, target, "/requisition").id
+        },
         "staff:care_team_assign": lambda: {"patient_id": patient.id},
         "staff:care_team_remove": lambda: {
             "patient_id": patient.id,
