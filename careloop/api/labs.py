@@ -28,6 +28,7 @@ from careloop.care.selectors.labs import access_lab_order, lab_catalog, lab_orde
 from careloop.care.services.lab_imports import lab_results_import_csv, lab_results_import_fhir
 from careloop.care.services.labs import (
     ResultInput,
+    lab_follow_up_complete,
     lab_order_change,
     lab_order_create,
     lab_order_review,
@@ -393,4 +394,19 @@ def order_review(request: HttpRequest, order_id: int) -> OrderOut:
         user, order_id, capability=Capability.LAB_REVIEW, action="lab.order_review"
     )
     lab_order_review(actor=user, order=order)
+    return _order_out(user, _reread(order))
+
+
+@labs_router.post(
+    "/orders/{order_id}/follow-up/complete",
+    response=OrderOut,
+    summary="A provider marks the follow-up raised by abnormal results done",
+    openapi_extra=needs(Capability.LAB_REVIEW),
+)
+def follow_up_complete(request: HttpRequest, order_id: int) -> OrderOut:
+    user = staff_user(request, Capability.LAB_REVIEW)
+    order = access_lab_order(
+        user, order_id, capability=Capability.LAB_REVIEW, action="lab.follow_up_complete"
+    )
+    lab_follow_up_complete(actor=user, order=order)
     return _order_out(user, _reread(order))

@@ -23,3 +23,9 @@ class IllegalLabOrderTransition(Conflict):
     """The action is not allowed in the lab order's current status."""
 
     code = "illegal_lab_order_transition"
+
+
+class LabFollowUpDone(Conflict):
+    """The follow-up was already done."""
+
+    code = "lab_follow_up_done"

@@ -220,3 +220,19 @@ def test_a_fhir_observation_through_the_api(provider, collected, patient_ann):
     response = send(signed_in_client(provider), "POST", url, observation)
     assert response.status_code == 422
     assert LabResult.objects.count() == 1
+
+
+def test_a_provider_completes_the_follow_up_and_a_coordinator_cannot(provider, coach, resulted):
+    url = f"{BASE}/orders/{resulted.id}/follow-up/complete"
+    refused = send(signed_in_client(coach), "POST", url)
+    assert refused.status_code == 403
+    assert (
+        send(signed_in_client(provider), "GET", f"{BASE}/orders/{resulted.id}").json()[
+            "follow_up_status"
+        ]
+        == "open"
+    )
+    done = send(signed_in_client(provider), "POST", url)
+    assert (done.status_code, done.json()["follow_up_status"]) == (200, "done")
+    again = send(signed_in_client(provider), "POST", url)
+    assert (again.status_code, again.json()["code"]) == (409, "lab_follow_up_done")

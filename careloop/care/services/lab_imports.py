@@ -24,6 +24,12 @@ from careloop.core.errors import FieldError, ValidationFailed
 LOINC_SYSTEM = "http://loinc.org"
 CSV_COLUMNS = ("loinc", "value", "unit")
 MOST_ROWS = 500
+FHIR_NAMES = (
+    ("loinc", "code.coding"),
+    ("value", "valueQuantity.value"),
+    ("unit", "valueQuantity.code"),
+    ("observed_at", "effectiveDateTime"),
+)
 
 
 def _moment(raw: str, field: str, errors: list[FieldError]) -> datetime | None:
@@ -120,6 +126,7 @@ def _observation(
         value=str(quantity.get("value", "")),
         unit=str(quantity.get("code") or quantity.get("unit") or ""),
         observed_at=_moment(str(effective), f"{field}.effectiveDateTime", errors),
+        names=FHIR_NAMES,
     )
 
 

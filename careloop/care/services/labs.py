@@ -15,12 +15,14 @@ from django.db import transaction
 from careloop.accounts.models import User
 from careloop.accounts.roles import Role
 from careloop.audit.services import audit_record
+from careloop.care.errors import LabFollowUpDone
 from careloop.care.lifecycle import LabAction, lab_target
 from careloop.care.models import (
     ABNORMAL_FLAGS,
     UNFINISHED_TASK_STATUSES,
     ActivityKind,
     CareTask,
+    FollowUpStatus,
     LabComponent,
     LabFollowUp,
     LabOrder,
@@ -34,7 +36,7 @@ from careloop.care.models import (
 )
 from careloop.care.services.tasks import care_task_complete, required_reason
 from careloop.core import clock
-from careloop.core.errors import FieldError, PermissionDenied, ValidationFailed
+from careloop.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from careloop.patients.models import Patient
 
 # The timestamp each transition stamps on the order.
@@ -56,6 +58,11 @@ class ResultInput:
     value: str
     unit: str
     observed_at: datetime | None = None
+    # How the source names each part, when not plainly (FHIR: "valueQuantity.code").
+    names: tuple[tuple[str, str], ...] = ()
+
+    def name(self, part: str) -> str:
+        return f"{self.field}.{dict(self.names).get(part, part)}"
 
 
 def result_flag(component: LabComponent, value: Decimal, sex_at_birth: str) -> ResultFlag:
@@ -233,7 +240,7 @@ def _checked(
         if component is None:
             errors.append(
                 FieldError(
-                    f"{item.field}.loinc",
+                    item.name("loinc"),
                     f"{loinc or 'An empty code'} is not a LOINC code in the lab catalog.",
                     "unknown_loinc",
                 )
@@ -242,7 +249,7 @@ def _checked(
         if component.panel_id not in ordered:
             errors.append(
                 FieldError(
-                    f"{item.field}.loinc",
+                    item.name("loinc"),
                     f"{loinc} ({component.name}) was not ordered on {order.number}.",
                     "not_ordered",
                 )
@@ -251,29 +258,27 @@ def _checked(
         if loinc in resulted:
             errors.append(
                 FieldError(
-                    f"{item.field}.loinc",
+                    item.name("loinc"),
                     f"{loinc} already has a result on {order.number}.",
                     "already_resulted",
                 )
             )
             continue
         if loinc in seen:
-            errors.append(
-                FieldError(f"{item.field}.loinc", f"{loinc} is given twice.", "duplicate")
-            )
+            errors.append(FieldError(item.name("loinc"), f"{loinc} is given twice.", "duplicate"))
             continue
         seen.add(loinc)
         value = _number(item.value)
         if value is None:
             errors.append(
                 FieldError(
-                    f"{item.field}.value", f"The value of {loinc} must be a number.", "not_numeric"
+                    item.name("value"), f"The value of {loinc} must be a number.", "not_numeric"
                 )
             )
         if item.unit.strip() != component.unit:
             errors.append(
                 FieldError(
-                    f"{item.field}.unit",
+                    item.name("unit"),
                     f"{loinc} is measured in {component.unit} "
                     f"(UCUM), not {item.unit.strip() or 'no unit'}.",
                     "unit_mismatch",
@@ -282,7 +287,7 @@ def _checked(
         if item.observed_at is not None and item.observed_at > now:
             errors.append(
                 FieldError(
-                    f"{item.field}.observed_at",
+                    item.name("observed_at"),
                     "The observation time is in the future.",
                     "in_future",
                 )
@@ -350,3 +355,27 @@ def _follow_up(actor: User, order: LabOrder) -> None:
             object_id=follow_up.pk,
             detail={"order": order.pk, "assignee": order.ordering_provider_id},
         )
+
+
+def lab_follow_up_complete(*, actor: User, order: LabOrder) -> LabFollowUp:
+    """A provider has acted on the abnormal results: the order's follow-up is done, once."""
+    if actor.role != Role.PROVIDER:
+        raise PermissionDenied("Only a provider completes a lab follow-up.", code="forbidden")
+    with transaction.atomic():
+        follow_up = LabFollowUp.objects.select_for_update().filter(order=order).first()
+        if follow_up is None:
+            raise NotFound(f"{order.number} has no follow-up: none of its results is abnormal.")
+        if follow_up.status == FollowUpStatus.DONE:
+            raise LabFollowUpDone(f"The follow-up of {order.number} is already done.")
+        follow_up.status = FollowUpStatus.DONE
+        follow_up.completed_at = clock.now()
+        follow_up.save(update_fields=["status", "completed_at"])
+        audit_record(
+            action="lab.follow_up_complete",
+            actor=actor,
+            patient_id=order.patient_id,
+            object_type="lab_follow_up",
+            object_id=follow_up.pk,
+            detail={"order": order.pk},
+        )
+    return follow_up

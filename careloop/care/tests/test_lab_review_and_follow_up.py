@@ -6,8 +6,13 @@ from datetime import date
 import pytest
 
 from careloop.audit.models import AuditEvent
+from careloop.care.errors import LabFollowUpDone
 from careloop.care.models import CareTask, LabFollowUp, LabOrder, LabOrderStatus, TaskStatus
-from careloop.care.services.labs import lab_order_create, lab_order_review
+from careloop.care.services.labs import (
+    lab_follow_up_complete,
+    lab_order_create,
+    lab_order_review,
+)
 from careloop.care.tests.care_builders import (
     care_plans,
     enrolled,
@@ -16,7 +21,7 @@ from careloop.care.tests.care_builders import (
     quarterly_labs,
 )
 from careloop.care.tests.lab_builders import lab_order, panels, record, result, resulted
-from careloop.core.errors import ValidationFailed
+from careloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from careloop.testing.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +111,28 @@ def test_another_patients_order_keeps_its_own_follow_up(provider):
     record(provider, first, result("4548-4", "7.5", "%"))
     record(provider, second, result("4548-4", "3.1", "%"))
     assert set(LabFollowUp.objects.values_list("order_id", flat=True)) == {first.id, second.id}
+
+
+def test_the_ordering_provider_completes_the_follow_up_once(provider, patient_ann):
+    order = lab_order(provider, patient_ann, status=LabOrderStatus.COLLECTED)
+    record(provider, order, result("4548-4", "8.2", "%"))
+    follow_up = lab_follow_up_complete(actor=provider, order=order)
+    assert (follow_up.status, follow_up.completed_at is not None) == ("done", True)
+    with pytest.raises(LabFollowUpDone):
+        lab_follow_up_complete(actor=provider, order=order)
+    assert AuditEvent.objects.filter(action="lab.follow_up_complete").count() == 1
+
+
+def test_an_order_without_abnormal_results_has_no_follow_up_to_complete(provider, patient_ann):
+    order = resulted(provider, patient_ann)
+    with pytest.raises(NotFound):
+        lab_follow_up_complete(actor=provider, order=order)
+    assert not LabFollowUp.objects.exists()
+
+
+def test_only_a_provider_completes_a_follow_up(coach, provider, patient_ann):
+    order = lab_order(provider, patient_ann, status=LabOrderStatus.COLLECTED)
+    record(provider, order, result("4548-4", "8.2", "%"))
+    with pytest.raises(PermissionDenied):
+        lab_follow_up_complete(actor=coach, order=order)
+    assert LabFollowUp.objects.get().status == "open"

@@ -1390,15 +1390,17 @@ def _api_lab_order(world: World, target: str, path: str) -> LabOrder:
         "csv": [LabAction.ORDER, LabAction.COLLECT],
         "fhir": [LabAction.ORDER, LabAction.COLLECT],
         "review": [LabAction.ORDER, LabAction.COLLECT],
+        "complete": [LabAction.ORDER, LabAction.COLLECT],
     }
     last = path.rsplit("/", 1)[1]
     for action in steps.get(last, []):
         lab_order_change(actor=provider, order=order, action=action)
-    if last == "review":
+    if last in ("review", "complete"):
+        # 9 m[IU]/L is high: the order gets a follow-up to complete.
         lab_results_record(
             actor=provider,
             order=order,
-            results=[ResultInput(field="matrix", loinc="3016-3", value="2", unit="m[IU]/L")],
+            results=[ResultInput(field="matrix", loinc="3016-3", value="9", unit="m[IU]/L")],
             source=ResultSource.MANUAL,
         )
         assert LabOrder.objects.get(pk=order.pk).status == LabOrderStatus.RESULTED
