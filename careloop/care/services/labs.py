@@ -213,12 +213,20 @@ def lab_order_review(*, actor: User, order: LabOrder) -> LabOrder:
     return order
 
 
+# LabResult.value holds 8 digits before the point and 4 after.
+LARGEST_VALUE = Decimal("99999999.9999")
+
+
 def _number(raw: str) -> Decimal | None:
+    """The value as a decimal with at most 4 places, or None when it is not a number that
+    fits the column."""
     try:
         value = Decimal(raw.strip())
     except (InvalidOperation, AttributeError):
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite() or abs(value) > LARGEST_VALUE:
+        return None
+    return value.quantize(Decimal("0.0001"))
 
 
 def _checked(
@@ -272,7 +280,9 @@ def _checked(
         if value is None:
             errors.append(
                 FieldError(
-                    item.name("value"), f"The value of {loinc} must be a number.", "not_numeric"
+                    item.name("value"),
+                    f"The value of {loinc} must be a number (at most {LARGEST_VALUE}).",
+                    "not_numeric",
                 )
             )
         if item.unit.strip() != component.unit:

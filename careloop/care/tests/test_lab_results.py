@@ -101,6 +101,7 @@ def test_results_may_arrive_in_parts_until_the_review(provider, patient_ann):
         (result("2093-3", "high", "mg/dL"), "results[0].value", "not_numeric"),
         (result("2093-3", "NaN", "mg/dL"), "results[0].value", "not_numeric"),
         (result("2093-3", "", "mg/dL"), "results[0].value", "not_numeric"),
+        (result("2093-3", "1e12", "mg/dL"), "results[0].value", "not_numeric"),
     ],
 )
 def test_a_bad_result_refuses_the_whole_entry(provider, patient_ann, given, field, code):
