@@ -42,6 +42,8 @@ class Capability(StrEnum):
     CARE_VIEW = "care.view"
     CARE_MANAGE = "care.manage"
     PROTOCOL_MANAGE = "protocol.manage"
+    NOTE_READ = "note.read"
+    NOTE_WRITE = "note.write"
     LAB_VIEW = "lab.view"
     LAB_RESULT_VIEW = "lab_result.view"
     LAB_MANAGE = "lab.manage"
@@ -99,6 +101,10 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.LAB_RESULT_VIEW: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
     Capability.LAB_MANAGE: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
     Capability.LAB_REVIEW: frozenset({Role.PROVIDER}),
+    # Note contents are for the clinicians: the front desk and billing see that a task is
+    # done, never what a note says (minimum necessary).
+    Capability.NOTE_READ: frozenset({Role.PROVIDER, Role.COORDINATOR}),
+    Capability.NOTE_WRITE: frozenset({Role.PROVIDER, Role.COORDINATOR}),
 }
 
 

@@ -29,3 +29,15 @@ class LabFollowUpDone(Conflict):
     """The follow-up was already done."""
 
     code = "lab_follow_up_done"
+
+
+class NoteSigned(Conflict):
+    """A signed note never changes; corrections are addenda."""
+
+    code = "note_signed"
+
+
+class NoteNotSigned(Conflict):
+    """Only a signed note takes an addendum; a draft is edited."""
+
+    code = "note_not_signed"

@@ -24,6 +24,14 @@ from careloop.care.models.labs import (
     ResultFlag,
     ResultSource,
 )
+from careloop.care.models.notes import (
+    ClinicalNote,
+    Measurement,
+    NoteAddendum,
+    NoteKind,
+    NoteStatus,
+    NoteTemplate,
+)
 from careloop.care.models.protocols import Activity, Protocol
 from careloop.care.models.timing_columns import ACTIVITY_FIELDS, ActivityFields, ActivityKind
 
@@ -42,6 +50,7 @@ __all__ = [
     "CarePlanStatus",
     "CareTask",
     "CareTaskChange",
+    "ClinicalNote",
     "FollowUpStatus",
     "GapStep",
     "LabComponent",
@@ -52,6 +61,11 @@ __all__ = [
     "LabOrderStatus",
     "LabPanel",
     "LabResult",
+    "Measurement",
+    "NoteAddendum",
+    "NoteKind",
+    "NoteStatus",
+    "NoteTemplate",
     "Protocol",
     "ResultFlag",
     "ResultSource",
