@@ -65,6 +65,7 @@ from careloop.care.models import (
     CarePlanChange,
     CareTask,
     CareTaskChange,
+    ClinicalNote,
     LabFollowUp,
     LabOrder,
     LabOrderChange,
@@ -72,6 +73,8 @@ from careloop.care.models import (
     LabOrderStatus,
     LabPanel,
     LabResult,
+    NoteAddendum,
+    NoteTemplate,
     Protocol,
     ResultSource,
 )
@@ -82,6 +85,12 @@ from careloop.care.services.labs import (
     lab_order_change,
     lab_order_create,
     lab_results_record,
+)
+from careloop.care.services.notes import (
+    note_save,
+    note_sign,
+    note_start,
+    note_template_create,
 )
 from careloop.care.services.protocols import protocol_create
 from careloop.core import clock
@@ -303,6 +312,8 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     CareTask,
     CareTaskChange,
     CareGapStep,
+    ClinicalNote,
+    NoteAddendum,
     LabOrder,
     LabOrderLine,
     LabOrderChange,
@@ -984,6 +995,8 @@ def _api_body(path: str, method: str, world: World, target: str = "own") -> dict
         return _api_billing_body(path, method, world, target)
     if path.startswith("/api/v1/scheduling/"):
         return _api_scheduling_body(path, method, world, target)
+    if path.startswith(("/api/v1/care/notes", "/api/v1/care/note-templates")):
+        return _api_notes_body(path, method, world, target)
     if path.startswith("/api/v1/care/labs/"):
         return _api_labs_body(path, method, world, target)
     if path.startswith("/api/v1/care/"):
@@ -1445,6 +1458,58 @@ def _api_labs_body(path: str, method: str, world: World, target: str) -> dict[st
     return bodies.get(path, {})
 
 
+# --- notes API ------------------------------------------------------------------------------
+
+
+def _matrix_note_template(world: World) -> NoteTemplate:
+    """A coaching template: providers and coaches both write from it, so the matrix's allowed
+    roles are let through by the services' kind rule too."""
+    admin = world.actors["admin"]
+    assert admin is not None
+    return NoteTemplate.objects.filter(name="Matrix coaching").first() or note_template_create(
+        actor=admin, name="Matrix coaching", kind="coaching", sections=["plan"]
+    )
+
+
+def _api_notes_url(url: str, path: str, world: World, target: str, actor: User | None) -> str:
+    """A note for the target patient, written by the acting role when it may write notes
+    (only a draft's author edits or signs it), signed when the operation adds to one."""
+    patient = world.own if target == "own" else world.other
+    if "{note_id}" in url:
+        writer = actor if actor is not None and actor.role in ("provider", "coordinator") else None
+        author = writer or world.actors["provider"]
+        assert author is not None
+        note = note_start(actor=author, patient=patient, template=_matrix_note_template(world))
+        if path.endswith(("/sign", "/addenda")):
+            note_save(actor=author, note=note, sections={"plan": "Matrix"})
+        if path.endswith("/addenda"):
+            note_sign(actor=author, note=note)
+        url = url.replace("{note_id}", str(note.id))
+    if path == "/api/v1/care/notes":
+        url += f"?patient_id={patient.id}"
+    return url
+
+
+def _api_notes_body(path: str, method: str, world: World, target: str) -> dict[str, Any] | None:
+    if method == "GET":
+        return None
+    patient = world.own if target == "own" else world.other
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/v1/care/note-templates": {
+            "name": "Matrix new template",
+            "kind": "progress",
+            "sections": ["assessment", "plan"],
+        },
+        "/api/v1/care/notes": {
+            "patient_id": patient.id,
+            "template_id": _matrix_note_template(world).id,
+        },
+        "/api/v1/care/notes/{note_id}": {"sections": {"plan": "Matrix plan"}},
+        "/api/v1/care/notes/{note_id}/addenda": {"text": "Matrix addendum"},
+    }
+    return bodies.get(path, {})
+
+
 def _signed_stripe_event(settings: Any) -> tuple[bytes, dict[str, str]]:
     """An event of a kind Careloop ignores, signed with the test secret set in `settings`."""
     settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
@@ -1494,6 +1559,8 @@ def test_api_access(world, settings, method, path, capability, role, target):
         url = _api_scheduling_url(url, path, world, target)
     if path.startswith("/api/v1/care/labs/"):
         url = _api_labs_url(url, path, world, target)
+    elif path.startswith(("/api/v1/care/notes", "/api/v1/care/note-templates")):
+        url = _api_notes_url(url, path, world, target, actor)
     elif path.startswith("/api/v1/care/"):
         url = _api_care_url(url, path, world, target)
     body = _api_body(path, method, world, target)
@@ -1541,6 +1608,7 @@ def test_api_access(world, settings, method, path, capability, role, target):
             "/api/v1/scheduling/appointments/{appointment_id}",
             "/api/v1/care/tasks/{task_id}",
             "/api/v1/care/labs/orders/{order_id}",
+            "/api/v1/care/notes/{note_id}",
         ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"
