@@ -1,6 +1,6 @@
 """The demo clinic's calendar and visits (seeded once for the module: see conftest)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -30,9 +30,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_clinic")]
 
 
 def _past() -> "list[Appointment]":
-    return list(
-        Appointment.objects.filter(end_at__lt=clock.now()).select_related("appointment_type")
-    )
+    """Visits before today (today's may still be to come, and stay booked)."""
+    midnight = datetime.combine(clock.today(), time(0), tzinfo=clock.clinic_zone())
+    return list(Appointment.objects.filter(end_at__lt=midnight).select_related("appointment_type"))
 
 
 def test_the_clinic_has_four_providers_and_two_coaches_at_two_locations():
@@ -103,9 +103,19 @@ def test_completed_visits_are_the_allowance_uses():
     for visit in completed:
         if visit.coverage in (BookingOutcome.COVERED, BookingOutcome.MEMBER_PRICE):
             assert str(visit.pk) in used, visit.pk
-    settled = {str(pk): status for pk, status in Appointment.objects.values_list("pk", "status")}
+    # Besides completed visits, only a no-show or late cancellation whose type's policy keeps
+    # the allowance uses it.
+    visits = Appointment.objects.select_related("appointment_type").in_bulk(
+        [int(source_id) for source_id in used]
+    )
     for source_id in used:
-        assert settled[source_id] in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+        visit = visits[int(source_id)]
+        kind = visit.appointment_type
+        assert (
+            visit.status == AppointmentStatus.COMPLETED
+            or (visit.status == AppointmentStatus.NO_SHOW and kind.no_show_keeps_allowance)
+            or (visit.late_cancel and kind.late_cancel_keeps_allowance)
+        ), source_id
     assert not EntitlementEntry.objects.filter(source_type="demo_visit").exists()
 
 
