@@ -110,11 +110,11 @@ def test_completed_visits_are_the_allowance_uses():
     )
     for source_id in used:
         visit = visits[int(source_id)]
-        kind = visit.appointment_type
+        policy = visit.appointment_type
         assert (
             visit.status == AppointmentStatus.COMPLETED
-            or (visit.status == AppointmentStatus.NO_SHOW and kind.no_show_keeps_allowance)
-            or (visit.late_cancel and kind.late_cancel_keeps_allowance)
+            or (visit.status == AppointmentStatus.NO_SHOW and policy.no_show_keeps_allowance)
+            or (visit.late_cancel and policy.late_cancel_keeps_allowance)
         ), source_id
     assert not EntitlementEntry.objects.filter(source_type="demo_visit").exists()
 
