@@ -4,10 +4,12 @@ About 70% of the demo patients are enrolled: households on one membership, some 
 patients sponsored by an employer, some in the Metabolic Health program as well. The year is
 replayed day by day with the clock frozen on each day, so every row, audit event and ledger
 entry carries the date it would have had: each morning the due scheduled changes apply as the
-worker applies them, allowances are granted at each period's start, visits are recorded as
-uses, and some memberships change tier, pause and resume, or are cancelled. Each night the
-billing run bills and collects what is due; a few cards decline, so those memberships fall
-past due until a working card is saved (careloop.demo.billing).
+worker applies them, allowances are granted at each period's start, visits are booked, held
+and completed through the scheduling services (careloop.demo.visits), and some memberships
+change tier, pause and resume, or are cancelled. Each night the billing run bills and
+collects what is due; a few cards decline, so those memberships fall past due until a
+working card is saved (careloop.demo.billing). After the year, most Active Care and
+Concierge members get a standing monthly check-in for the months ahead.
 A lifecycle step the rules refuse on the day it comes up (say, pausing a past-due membership)
 is left out, as staff would be told no.
 
@@ -16,11 +18,10 @@ household name or the patient's email). Idempotent: a household with any members
 is left alone, so a second run changes nothing.
 """
 
-import hashlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from careloop.accounts.models import User
@@ -42,6 +43,7 @@ from careloop.demo.catalog import (
     DemoCatalog,
 )
 from careloop.demo.timeline import Step, Timeline
+from careloop.demo.visits import Visits
 from careloop.memberships.lifecycle import COVERING
 from careloop.memberships.models import (
     MemberRole,
@@ -54,10 +56,7 @@ from careloop.memberships.models import (
 from careloop.memberships.periods import Interval, month_boundary
 from careloop.memberships.services.catalog import plan_price_set
 from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
-from careloop.memberships.services.entitlements import (
-    entitlement_consume,
-    entitlement_grant_period,
-)
+from careloop.memberships.services.entitlements import entitlement_grant_period
 from careloop.memberships.services.lifecycle import (
     membership_cancel,
     membership_change_price,
@@ -68,10 +67,10 @@ from careloop.memberships.services.lifecycle import (
 )
 from careloop.memberships.services.sponsors import roster_add, roster_terminate
 from careloop.patients.models import CareTeamMember, CareTeamRole, Patient
+from careloop.scheduling.models import Appointment
 
 ENROLLED_SHARE = 0.7
 HISTORY_DAYS = 365
-SOURCE_TYPE = "demo_visit"
 ADULT_AGE = 18
 # How often each service is booked, among those the member's plan has a benefit for.
 VISIT_WEIGHTS = {
@@ -129,18 +128,13 @@ class Staff:
 class History:
     """Plans every enrolled household's year on a timeline, then replays it."""
 
-    def __init__(self, *, catalog: DemoCatalog, staff: Staff, today: date) -> None:
+    def __init__(self, *, catalog: DemoCatalog, staff: Staff, visits: Visits, today: date) -> None:
         self.catalog = catalog
         self.staff = staff
+        self.visits = visits
         self.timeline = Timeline(first=today - timedelta(days=HISTORY_DAYS), last=today)
         self.created: list[int] = []
         self.timeline.closing.append(daily_run)
-        self.primary_provider = {
-            member.patient_id: member.staff
-            for member in CareTeamMember.objects.filter(
-                role=CareTeamRole.PRIMARY_PROVIDER
-            ).select_related("staff")
-        }
 
     # Planning ------------------------------------------------------------------------------
 
@@ -321,7 +315,8 @@ class History:
         entitlement_grant_period(membership=track.get(), on=day)
 
     def _care(self, track: Track, ends: date, day: date) -> None:
-        """Book this period's visits for each member, on days spread over the period."""
+        """Plan this period's visits for each member, on days spread over the period, each
+        booked a few days ahead."""
         membership = track.get()
         if membership.status not in COVERING:
             return
@@ -332,12 +327,12 @@ class History:
             days = sorted(
                 day + timedelta(days=track.rng.randrange((ends - day).days)) for _ in range(count)
             )
-            for number, visit_day in enumerate(days):
-                source_id = f"{_patient_key(member.patient)}-{visit_day:%Y%m%d}-{track.tag}{number}"
-                visit = partial(self._visit, track, member.patient, source_id)
-                self.timeline.at(visit_day, Step.VISIT, visit)
+            for visit_day in days:
+                book = partial(self._book, track, member.patient, visit_day, ends)
+                booked_on = self.visits.book_day(visit_day, day, track.rng)
+                self.timeline.at(booked_on, Step.VISIT, book)
 
-    def _visit(self, track: Track, patient: Patient, source_id: str, day: date) -> None:
+    def _book(self, track: Track, patient: Patient, visit_day: date, ends: date, day: date) -> None:
         membership = track.get()
         if membership.status not in COVERING:
             return
@@ -352,14 +347,20 @@ class History:
             benefits = [benefit for benefit in benefits if benefit.allowance != 0]
         weights = [VISIT_WEIGHTS.get(benefit.service.code, 1) for benefit in benefits]
         service = track.rng.choices(benefits, weights)[0].service
-        entitlement_consume(
-            actor=self.primary_provider.get(patient.id, self.staff.providers[0]),
+        appointment = self.visits.book(
             patient=patient,
-            service=service,
-            on=day,
-            source_type=SOURCE_TYPE,
-            source_id=source_id,
+            membership=membership,
+            service_code=service.code,
+            wanted=visit_day,
+            last_day=ends - timedelta(days=1),
+            rng=track.rng,
         )
+        if appointment is not None:
+            on = appointment.start_at.astimezone(clock.clinic_zone()).date()
+            self.timeline.at(on, Step.VISIT, partial(self._settle, track, appointment))
+
+    def _settle(self, track: Track, appointment: Appointment, day: date) -> None:
+        self.visits.settle(appointment, track.rng)
 
     def _attempt(self, action: Callable[[], object]) -> None:
         """Run a lifecycle step; one the rules refuse on its day is left out of the story."""
@@ -475,11 +476,6 @@ class History:
         )
 
 
-def _patient_key(patient: Patient) -> str:
-    """A short stable key for source ids: the patient's demo email, hashed."""
-    return hashlib.sha256(patient.email.encode()).hexdigest()[:12]
-
-
 def demo_units(patients: Sequence[Patient]) -> list[Unit]:
     """Households (head first) and single patients, in an order that does not depend on ids."""
     households: dict[int, list[Patient]] = {}
@@ -499,13 +495,19 @@ def demo_units(patients: Sequence[Patient]) -> list[Unit]:
 
 
 def demo_memberships_seed(
-    *, catalog: DemoCatalog, staff: Staff, patients: Sequence[Patient], seed: int
+    *,
+    catalog: DemoCatalog,
+    staff: Staff,
+    visits: Visits,
+    patients: Sequence[Patient],
+    seed: int,
 ) -> int:
-    """Enroll about 70% of `patients` with a year of history; returns memberships created."""
+    """Enroll about 70% of `patients` with a year of history and standing series of
+    check-ins ahead; returns memberships created."""
     units = demo_units(patients)
     random.Random(seed).shuffle(units)  # noqa: S311 (synthetic data)
     target = round(len(patients) * ENROLLED_SHARE)
-    history = History(catalog=catalog, staff=staff, today=clock.today())
+    history = History(catalog=catalog, staff=staff, visits=visits, today=clock.today())
     covered = set(
         MembershipMember.objects.filter(patient__in=patients).values_list("patient_id", flat=True)
     ) | set(
@@ -531,4 +533,9 @@ def demo_memberships_seed(
     if planned:
         history.plan_price_increase()
         history.timeline.run()
+        created = Membership.objects.filter(id__in=history.created).select_related("plan")
+        # Booked the morning of today, like the rest of the day's front desk work.
+        morning = datetime.combine(history.timeline.last, time(9), tzinfo=clock.clinic_zone())
+        with clock.frozen_at(morning):
+            visits.standing_series(list(created.order_by("id")), random.Random(seed))  # noqa: S311
     return len(history.created)

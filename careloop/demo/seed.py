@@ -1,5 +1,7 @@
-"""The synthetic demo clinic: staff of every role, 200 patients in households with care teams,
-the membership catalog, and about 70% of the patients enrolled with a year of history.
+"""The synthetic demo clinic: staff of every role (four providers and two coaches), 200
+patients in households with care teams, the membership catalog, the calendar (two locations,
+hours, appointment types), and about 70% of the patients enrolled with a year of history,
+visits booked through scheduling, and standing monthly check-ins ahead.
 
 Deterministic (seeded random generators) and idempotent: every row is found again by a
 stable key (username, demo email, household name, plan code, sponsor name), and a household
@@ -24,10 +26,13 @@ from careloop.core.errors import CareloopError
 from careloop.core.models import ClinicSettings, Holiday
 from careloop.demo import names
 from careloop.demo.billing import demo_discounts_seed
+from careloop.demo.calendar import demo_calendar_seed
 from careloop.demo.catalog import ESSENTIALS, demo_catalog_seed
 from careloop.demo.memberships import HISTORY_DAYS, Staff, demo_memberships_seed
+from careloop.demo.visits import Visits, VisitStaff
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient, SexAtBirth
 from careloop.patients.search import fold
+from careloop.patients.services.care_team import care_team_assign
 
 DEMO_PASSWORD = "careloop-demo-2026"  # noqa: S105 (published demo password; demo only)
 DEMO_SEED = 20261128
@@ -50,11 +55,16 @@ STAFF = (
     StaffMember("dr.rivera", "Lucia", "Rivera", Role.PROVIDER, "MD"),
     StaffMember("np.chen", "David", "Chen", Role.PROVIDER, "NP"),
     StaffMember("nd.okafor", "Ngozi", "Okafor", Role.PROVIDER, "ND"),
+    StaffMember("dr.nakamura", "Emi", "Nakamura", Role.PROVIDER, "MD"),
     StaffMember("coach.lee", "Jordan", "Lee", Role.COORDINATOR),
+    StaffMember("coach.alvarez", "Rosa", "Alvarez", Role.COORDINATOR),
     StaffMember("frontdesk.kim", "Sam", "Kim", Role.FRONT_DESK),
     StaffMember("billing.patel", "Ravi", "Patel", Role.BILLING),
 )
 PORTAL_PATIENT_COUNT = 3
+# The providers patients chose as primary when they registered; Dr. Nakamura joined later
+# and sees patients of all three, Concierge members most.
+PANEL_PROVIDERS = ("dr.rivera", "np.chen", "nd.okafor")
 
 
 class DemoRefused(CareloopError):
@@ -78,10 +88,11 @@ def demo_seed(*, memberships: bool = True, patient_count: int = PATIENT_COUNT) -
     with transaction.atomic():
         _seed_clinic()
         staff = {member.username: _seed_staff(member) for member in STAFF}
-        providers = [staff[m.username] for m in STAFF if m.role == Role.PROVIDER]
+        panel = [staff[username] for username in PANEL_PROVIDERS]
         coach = staff["coach.lee"]
-        _seed_patients(rng, providers=providers, coach=coach, count=patient_count)
-        created = _seed_memberships(staff, providers) if memberships else 0
+        _seed_patients(rng, providers=panel, coach=coach, count=patient_count)
+        _seed_newer_care_teams(staff)
+        created = _seed_memberships(staff) if memberships else 0
         audit_record(
             action="demo.seed",
             actor=None,
@@ -89,15 +100,19 @@ def demo_seed(*, memberships: bool = True, patient_count: int = PATIENT_COUNT) -
         )
 
 
-def _seed_memberships(staff: dict[str, User], providers: list[User]) -> int:
+def _seed_memberships(staff: dict[str, User]) -> int:
     admin = staff["admin"]
+    providers = [staff[m.username] for m in STAFF if m.role == Role.PROVIDER]
+    coaches = [staff[m.username] for m in STAFF if m.role == Role.COORDINATOR]
     # The catalog predates the year of history, as it would in a clinic.
-    opened = clock.today() - timedelta(days=HISTORY_DAYS + 30)
+    today = clock.today()
+    opened = today - timedelta(days=HISTORY_DAYS + 30)
     with clock.frozen_at(datetime.combine(opened, time(9), tzinfo=clock.clinic_zone())):
         catalog = demo_catalog_seed(admin=admin)
         demo_discounts_seed(
             admin=admin, plans=catalog.plans, essentials=ESSENTIALS, today=clock.today()
         )
+        calendar = demo_calendar_seed(admin=admin, staff=staff, today=today)
     patients = list(
         Patient.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
         .select_related("household")
@@ -110,6 +125,12 @@ def _seed_memberships(staff: dict[str, User], providers: list[User]) -> int:
             front_desk=staff["frontdesk.kim"],
             billing=staff["billing.patel"],
             providers=providers,
+        ),
+        visits=Visits(
+            calendar=calendar,
+            staff=VisitStaff(
+                front_desk=staff["frontdesk.kim"], providers=providers, coaches=coaches
+            ),
         ),
         patients=patients,
         seed=DEMO_SEED,
@@ -274,6 +295,29 @@ def _seed_patient(
             patient=patient, staff=coach, defaults={"role": CareTeamRole.COACH, "assigned_at": now}
         )
     return patient
+
+
+def _seed_newer_care_teams(staff: dict[str, User]) -> None:
+    """Dr. Nakamura and coach Alvarez joined after the patients registered: every fifth
+    patient moved to Dr. Nakamura, and every other patient without a coach took coach Alvarez
+    (through the care team service, once)."""
+    admin, provider, coach = staff["admin"], staff["dr.nakamura"], staff["coach.alvarez"]
+    patients = list(
+        Patient.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").order_by("email")
+    )
+    if not CareTeamMember.objects.filter(staff=provider).exists():
+        for patient in patients[::5]:
+            care_team_assign(
+                actor=admin, patient=patient, staff=provider, role=CareTeamRole.PRIMARY_PROVIDER
+            )
+    if not CareTeamMember.objects.filter(staff=coach).exists():
+        coached = set(
+            CareTeamMember.objects.filter(role=CareTeamRole.COACH).values_list(
+                "patient_id", flat=True
+            )
+        )
+        for patient in [p for p in patients if p.pk not in coached][::2]:
+            care_team_assign(actor=admin, patient=patient, staff=coach, role=CareTeamRole.COACH)
 
 
 def _seed_household(name: str, members: list[Patient]) -> None:

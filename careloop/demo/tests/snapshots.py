@@ -1,6 +1,9 @@
-"""Stable views of the demo memberships (no database ids), to compare two seedings."""
+"""Stable views of the demo memberships and visits (no database ids), to compare two
+seedings."""
 
 from careloop.memberships.models import EntitlementEntry, Membership
+from careloop.scheduling.models import Appointment
+from careloop.scheduling.services.booking import HOLD_SOURCE
 
 
 def memberships_snapshot() -> list[tuple[object, ...]]:
@@ -41,6 +44,11 @@ def memberships_snapshot() -> list[tuple[object, ...]]:
 
 
 def ledger_snapshot() -> list[tuple[str, ...]]:
+    # An appointment's hold and use name it by id; the visit's start stands in for the id.
+    visits = {
+        str(pk): start.isoformat()
+        for pk, start in Appointment.objects.values_list("pk", "start_at")
+    }
     return sorted(
         (
             entry.patient.email,
@@ -49,7 +57,34 @@ def ledger_snapshot() -> list[tuple[str, ...]]:
             str(entry.quantity),
             str(entry.period_start),
             str(entry.occurred_on),
-            entry.source_id,
+            entry.source_type,
+            visits[entry.source_id] if entry.source_type == HOLD_SOURCE else entry.source_id,
+            str(entry.settles_id is not None),
         )
         for entry in EntitlementEntry.objects.select_related("patient", "service")
+    )
+
+
+def appointments_snapshot() -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            visit.patient.email,
+            visit.provider.username,
+            visit.location.name,
+            visit.appointment_type.name,
+            visit.start_at.isoformat(),
+            visit.status,
+            visit.late_cancel,
+            visit.coverage,
+            visit.quoted_price,
+            str(visit.series.start_date) if visit.series else "",
+            visit.occurrence_index,
+            tuple(
+                (c.action, c.to_status, c.recorded_at.isoformat(), c.late)
+                for c in visit.status_changes.order_by("recorded_at", "id")
+            ),
+        )
+        for visit in Appointment.objects.select_related(
+            "patient", "provider", "location", "appointment_type", "series"
+        )
     )

@@ -6,7 +6,6 @@ import pytest
 
 from careloop.audit.models import AuditEvent
 from careloop.core import clock
-from careloop.demo.memberships import SOURCE_TYPE
 from careloop.demo.seed import demo_seed
 from careloop.demo.tests.snapshots import ledger_snapshot, memberships_snapshot
 from careloop.memberships.lifecycle import COVERING
@@ -22,6 +21,7 @@ from careloop.memberships.models import (
 )
 from careloop.memberships.selectors.balances import allowance_period
 from careloop.patients.models import Patient
+from careloop.scheduling.services.booking import HOLD_SOURCE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_clinic")]
 
@@ -88,7 +88,9 @@ def test_history_is_recorded_on_the_day_it_happened():
 
 
 def test_visits_are_recorded_as_uses_all_year_with_some_beyond_the_allowance():
-    uses = EntitlementEntry.objects.filter(source_type=SOURCE_TYPE)
+    uses = EntitlementEntry.objects.filter(
+        source_type=HOLD_SOURCE, kind__in=[EntryKind.CONSUME, EntryKind.OVERAGE]
+    )
     assert uses.filter(kind=EntryKind.CONSUME).count() > 300
     assert uses.filter(kind=EntryKind.OVERAGE, unit_price__gt=0).exists()
     months = {(day.year, day.month) for day in uses.values_list("occurred_on", flat=True)}

@@ -1,7 +1,11 @@
 import pytest
 
 from careloop.demo.seed import demo_seed
-from careloop.demo.tests.snapshots import ledger_snapshot, memberships_snapshot
+from careloop.demo.tests.snapshots import (
+    appointments_snapshot,
+    ledger_snapshot,
+    memberships_snapshot,
+)
 from careloop.memberships.models import (
     Benefit,
     CancellationReason,
@@ -16,6 +20,17 @@ from careloop.memberships.models import (
     Sponsor,
     StatusChange,
 )
+from careloop.scheduling.models import (
+    Appointment,
+    AppointmentReminder,
+    AppointmentSeries,
+    AppointmentStatusChange,
+    AppointmentType,
+    Break,
+    Location,
+    TimeOff,
+    WorkingHours,
+)
 from careloop.testing.billing import forget_billing
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +39,24 @@ pytestmark = pytest.mark.django_db
 PATIENTS = 40
 
 
+def _forget_calendar() -> None:
+    for model in (
+        AppointmentReminder,
+        AppointmentStatusChange,
+        Appointment,
+        AppointmentSeries,
+        Break,
+        WorkingHours,
+        TimeOff,
+        AppointmentType,
+        Location,
+    ):
+        model.objects.all().delete()
+
+
 def _forget_memberships() -> None:
     forget_billing()
+    _forget_calendar()
     EntitlementEntry.objects.update(settles=None)
     EntitlementEntry.objects.all().delete()
     StatusChange.objects.all().delete()
@@ -43,9 +74,8 @@ def _forget_memberships() -> None:
 
 def test_seeding_the_memberships_again_from_nothing_gives_the_same_history():
     demo_seed(patient_count=PATIENTS)
-    first = (memberships_snapshot(), ledger_snapshot())
-    assert first[0]
-    assert first[1]
+    first = (memberships_snapshot(), ledger_snapshot(), appointments_snapshot())
+    assert all(first)
     _forget_memberships()
     demo_seed(patient_count=PATIENTS)
-    assert (memberships_snapshot(), ledger_snapshot()) == first
+    assert (memberships_snapshot(), ledger_snapshot(), appointments_snapshot()) == first
