@@ -42,6 +42,8 @@ from careloop.scheduling.priority import holding_window
 # How far past the searched days a busy appointment or time off can still matter: a visit
 # may run past midnight in another zone, and time off spans days.
 _MARGIN = timedelta(days=2)
+# The columns of working hours and breaks, in WeeklyTimes' order.
+_WEEKLY_COLUMNS = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
 _LONGEST_HOLD = timedelta(minutes=MAX_DURATION_MINUTES + MAX_BUFFER_MINUTES)
 
 
@@ -68,7 +70,7 @@ def provider_calendars(
     ignore_appointment_ids: Iterable[int] = (),
 ) -> list[ProviderCalendar]:
     """One calendar per provider and location with working hours in the range."""
-    hours_rows = WorkingHours.objects.select_related("location").filter(
+    hours_rows = WorkingHours.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
         location__active=True,
@@ -77,24 +79,29 @@ def provider_calendars(
         hours_rows = hours_rows.filter(provider_id__in=list(provider_ids))
     if location_ids is not None:
         hours_rows = hours_rows.filter(location_id__in=list(location_ids))
+    # Plain tuples, not model instances: a search reads every provider's week twice over.
     pairs: dict[tuple[int, int], list[WeeklyTimes]] = {}
-    locations: dict[int, Location] = {}
-    for row in hours_rows:
-        pairs.setdefault((row.provider_id, row.location_id), []).append(_weekly(row))
-        locations[row.location_id] = row.location
+    location_zones: dict[int, str] = {}
+    for provider_id, location_id, zone_name, *times in hours_rows.values_list(
+        "provider_id", "location_id", "location__time_zone", *_WEEKLY_COLUMNS
+    ):
+        pairs.setdefault((provider_id, location_id), []).append(WeeklyTimes(*times))
+        location_zones[location_id] = zone_name
     if not pairs:
         return []
     providers = {provider for provider, _ in pairs}
     clinic = clock.clinic_zone()  # read once: each read is a query
     zones = {
-        location_id: ZoneInfo(location.time_zone) if location.time_zone else clinic
-        for location_id, location in locations.items()
+        location_id: ZoneInfo(zone_name) if zone_name else clinic
+        for location_id, zone_name in location_zones.items()
     }
     span_start = instant(first_day, datetime.min.time(), clinic) - _MARGIN
     span_end = instant(last_day, datetime.min.time(), clinic) + _MARGIN
     breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
-    for pause in Break.objects.filter(provider_id__in=providers):
-        breaks.setdefault((pause.provider_id, pause.location_id), []).append(_weekly(pause))
+    for provider_id, location_id, *times in Break.objects.filter(
+        provider_id__in=providers
+    ).values_list("provider_id", "location_id", *_WEEKLY_COLUMNS):
+        breaks.setdefault((provider_id, location_id), []).append(WeeklyTimes(*times))
     time_off: dict[int, list[Span]] = {}
     for away in TimeOff.objects.filter(
         provider_id__in=providers, start_at__lt=span_end, end_at__gt=span_start
@@ -208,13 +215,3 @@ def _without_held(
         if window is None:
             kept.append(slot)
     return kept
-
-
-def _weekly(row: WorkingHours | Break) -> WeeklyTimes:
-    return WeeklyTimes(
-        weekday=row.weekday,
-        start=row.start_time,
-        end=row.end_time,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-    )
