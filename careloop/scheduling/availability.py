@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -139,22 +140,29 @@ def free_slots(
     """Every free slot from `first_day` to `last_day` (local dates, inclusive), in time order.
 
     The starts that clash are worked out once per provider for the whole range, as merged
-    intervals in time order; each day's windows find their place in that list by bisection
-    and walk it alongside the grid, so a slot costs a comparison or two, not a look at every
-    visit of the month.
+    intervals in time order; each day's grids find their place in that list by bisection and
+    take the free stretches between clashes whole, so a search costs a step per clash and per
+    free slot, not a look at every visit of the month.
     """
     slots: list[Slot] = []
     # A provider's calendars at several locations share one busy and one time-off list.
     shared: dict[tuple[int, int], Forbidden] = {}
+    length = micros(request.duration)
     for calendar in calendars:
         key = (id(calendar.busy), id(calendar.time_off))
         if key not in shared:
             shared[key] = Forbidden.of(calendar, request)
+        forbidden = shared[key]
+        provider_id, location_id = calendar.provider_id, calendar.location_id
         weekdays = {hours.weekday for hours in calendar.hours}
         for day in _days(first_day, last_day):
-            if day.weekday() in weekdays:
-                slots.extend(_day_slots(calendar, day, shared[key]))
-    return sorted(slots)
+            if day.weekday() not in weekdays or day in calendar.holidays:
+                continue
+            for start in _free_starts(calendar, day, forbidden):
+                begins = moment(start)
+                slots.append(Slot(begins, provider_id, location_id, moment(start + length)))
+    slots.sort()
+    return slots
 
 
 @dataclass(frozen=True)
@@ -200,63 +208,121 @@ class Forbidden:
 
 def day_slots(calendar: ProviderCalendar, day: date, request: SlotRequest) -> Iterator[Slot]:
     """The free slots of one local day, in time order."""
-    return _day_slots(calendar, day, Forbidden.of(calendar, request))
+    if day in calendar.holidays:
+        return
+    length = request.duration
+    for start in _free_starts(calendar, day, Forbidden.of(calendar, request)):
+        begins = moment(start)
+        yield Slot(begins, calendar.provider_id, calendar.location_id, begins + length)
 
 
-def _day_slots(calendar: ProviderCalendar, day: date, forbidden: Forbidden) -> Iterator[Slot]:
-    """A start s is free when the visit [s, s + duration) lies in an open window and s is in
-    no forbidden interval (`_clash` answers the same question for one start)."""
-    clashes, count = forbidden.intervals, len(forbidden.intervals)
-    duration, step = forbidden.duration, forbidden.step
-    length = timedelta(microseconds=duration)
-    earliest = forbidden.earliest
-    for window in open_windows(calendar, day):
-        origin, starts, steady = _grid(calendar.zone, day, window, step)
-        latest = micros(window.end) - duration
-        # The first interval ending after the window starts: none before it can matter.
-        index = bisect_right(forbidden.highs, origin)
-        position = 0
-        while position < len(starts):
-            start = starts[position]
-            position += 1
-            if start > latest:  # starts only grow: none later fits either
-                break
-            if earliest is not None and start < earliest:
-                continue
-            if start in forbidden.exclude:
-                continue
-            while index < count and clashes[index][1] <= start:
-                index += 1
-            if index < count and clashes[index][0] < start:
-                if steady:  # jump to the first grid point at or after the clash's end
-                    position = max(position, -((origin - clashes[index][1]) // step))
-                continue
-            begins = moment(start)
-            yield Slot(begins, calendar.provider_id, calendar.location_id, begins + length)
+# A day's grid of starts in one open window: its first start, its end, the starts (all in
+# microseconds) and whether it is steady (no clock change inside, so the starts are a range).
+Grid = tuple[int, int, "range | tuple[int, ...]", bool]
 
 
-def _grid(
-    zone: ZoneInfo, day: date, window: Span, step: int
-) -> tuple[int, "range | list[int]", bool]:
-    """The window's grid of starts in microseconds, in time order, from its start; and whether
-    it is steady (no clock change inside, so wall time and instants move together and the
-    grid is a plain range).
+def _free_starts(calendar: ProviderCalendar, day: date, forbidden: Forbidden) -> list[int]:
+    """The free starts of one local day (not a holiday), in time order, in microseconds.
+
+    A start s is free when the visit [s, s + duration) lies in an open window, s is on or
+    after the earliest start, not excluded, and in no forbidden interval (`_clash` answers
+    the same question for one start).
+    """
+    free: list[int] = []
+    grids = _day_grids(calendar.hours, calendar.breaks, calendar.zone, day, forbidden.step)
+    for origin, end, starts, steady in grids:
+        latest = end - forbidden.duration
+        if steady:
+            free.extend(_steady_free(origin, latest, forbidden))
+        else:
+            free.extend(_changing_free(origin, starts, latest, forbidden))
+    if forbidden.exclude:
+        free = [start for start in free if start not in forbidden.exclude]
+    return free
+
+
+def _steady_free(origin: int, latest: int, forbidden: Forbidden) -> list[int]:
+    """Free starts of a grid origin, origin + step, ... up to `latest`: the stretches between
+    clashes, each taken whole as a range."""
+    step, clashes, highs = forbidden.step, forbidden.intervals, forbidden.highs
+    count = len(clashes)
+
+    def on_grid_from(value: int) -> int:  # the first grid point at or after value
+        return origin + max(0, -((origin - value) // step)) * step
+
+    start = origin if forbidden.earliest is None else on_grid_from(forbidden.earliest)
+    free: list[int] = []
+    index = bisect_right(highs, start)  # the first interval ending after `start`
+    while start <= latest:
+        while index < count and highs[index] <= start:
+            index += 1
+        if index == count or clashes[index][0] >= latest:
+            free.extend(range(start, latest + 1, step))
+            break
+        low, high = clashes[index]
+        if low >= start:  # open intervals: a start at `low` itself is free
+            free.extend(range(start, low + 1, step))
+        start = on_grid_from(high)
+        index += 1
+    return free
+
+
+def _changing_free(
+    origin: int, starts: "range | tuple[int, ...]", latest: int, forbidden: Forbidden
+) -> list[int]:
+    """Free starts of a grid across a clock change, one start at a time."""
+    clashes, count, earliest = forbidden.intervals, len(forbidden.intervals), forbidden.earliest
+    free: list[int] = []
+    index = bisect_right(forbidden.highs, origin)  # none ending before the window can matter
+    for start in starts:
+        if start > latest:  # starts only grow: none later fits either
+            break
+        if earliest is not None and start < earliest:
+            continue
+        while index < count and clashes[index][1] <= start:
+            index += 1
+        if index < count and clashes[index][0] < start:
+            continue
+        free.append(start)
+    return free
+
+
+@lru_cache(maxsize=32768)
+def _day_grids(
+    hours: tuple[WeeklyTimes, ...],
+    breaks: tuple[WeeklyTimes, ...],
+    zone: ZoneInfo,
+    day: date,
+    step: int,
+) -> tuple[Grid, ...]:
+    """The grids of a day's open windows (holidays aside).
+
+    Kept between searches: every search walks the same provider-days, and the answer depends
+    only on these arguments, so a changed calendar (new hours or breaks) asks with a new key
+    and is never answered from the old one.
+    """
+    calendar = ProviderCalendar(0, 0, zone, hours, breaks)
+    return tuple(_grid(zone, day, window, step) for window in open_windows(calendar, day))
+
+
+def _grid(zone: ZoneInfo, day: date, window: Span, step: int) -> Grid:
+    """The window's grid of starts in microseconds, in time order, from its start.
 
     Across a change the grid is in wall-clock time: a start in a skipped hour does not exist
     and one in a repeated hour is taken once, at its first occurrence.
     """
-    origin = micros(window.start)
+    origin, end = micros(window.start), micros(window.end)
     local_start = window.start.astimezone(zone).replace(tzinfo=None)
     local_end = window.end.astimezone(zone).replace(tzinfo=None)
     if window.end - window.start == local_end - local_start:
-        return origin, range(origin, micros(window.end), step), True
+        return origin, end, range(origin, end, step), True
     starts = []
     wall = local_start
     while wall < local_end:
         if wall.date() == day and exists(wall, zone):
             starts.append(micros(instant(wall.date(), wall.time(), zone)))
         wall += timedelta(microseconds=step)
-    return origin, starts, False
+    return origin, end, tuple(starts), False
 
 
 def slot_problem(calendar: ProviderCalendar, start: datetime, request: SlotRequest) -> str | None:

@@ -170,7 +170,12 @@ class Appointment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["provider", "start_at"], name="appointment_provider_start"),
+            # Covers availability's read of a provider's busy time: the index alone answers it,
+            # without a look-up of each visit's row.
+            models.Index(
+                fields=["provider", "start_at", "blocked_until", "status"],
+                name="appointment_provider_busy",
+            ),
             models.Index(fields=["patient", "start_at"], name="appointment_patient_start"),
         ]
 

@@ -119,6 +119,7 @@ def provider_calendars(
             blocked_until__gt=span_start,
         )
         .exclude(pk__in=list(ignore_appointment_ids))
+        .order_by()  # the search sorts them itself
         # A month of a busy clinic is thousands of instants: read them as integers.
         .values_list(
             "provider_id", EpochMicroseconds("start_at"), EpochMicroseconds("blocked_until")

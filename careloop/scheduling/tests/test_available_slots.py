@@ -98,3 +98,35 @@ def test_a_visit_that_began_the_day_before_still_blocks_the_morning(provider, pa
     )
 
     assert _described(slots)[0] == (provider.pk, location.pk, "10:00")
+
+
+def test_a_search_after_the_hours_or_breaks_change_offers_the_new_calendar(provider):
+    # Each day's windows are kept between searches; a changed calendar must never be answered
+    # from what was kept for the old one.
+    from careloop.scheduling.models import Break, WorkingHours
+
+    clinic_in_new_york()
+    midtown = make_location("Midtown")
+    weekday_hours(provider, midtown, start=time(9), end=time(11), lunch=False)
+    kind = make_type(duration_minutes=30, buffer_minutes=0)
+
+    def starts():
+        found = available_slots(appointment_type=kind, first_day=MONDAY, last_day=MONDAY)
+        return [time_ for _, _, time_ in _described(found)]
+
+    assert starts() == ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15", "10:30"]
+
+    WorkingHours.objects.filter(provider=provider, weekday=MONDAY.weekday()).update(
+        end_time=time(10)
+    )
+    assert starts() == ["09:00", "09:15", "09:30"]
+
+    Break.objects.create(
+        provider=provider,
+        location=midtown,
+        weekday=MONDAY.weekday(),
+        start_time=time(9, 30),
+        end_time=time(9, 45),
+    )
+    # 9:00-9:30 holds one visit of 30 minutes; 9:45-10:00 holds none.
+    assert starts() == ["09:00"]
