@@ -38,11 +38,11 @@ openapi: $(STAMP)
 	$(BIN)/careloop openapi
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n 2 -m "not browser"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not browser"
 
 ## The same suite against PostgreSQL (DATABASE_URL must point at a server)
 test-postgres: $(STAMP)
-	$(BIN)/pytest -n 2 -m "not browser"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not browser"
 
 ## Browser tests: Playwright driving Debian's headless Chromium
 test-browser: $(STAMP)

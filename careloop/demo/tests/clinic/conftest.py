@@ -1,0 +1,31 @@
+"""The full demo clinic, seeded once for every test in this package and rolled back after.
+
+Seeding takes a while, so the tests that look at the seeded clinic live here together: one
+xdist group keeps them on one worker (`--dist loadgroup` in the Makefile), which seeds the
+clinic once per run of the suite instead of once per module and worker.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from careloop.demo.seed import demo_seed
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent == HERE:
+            item.add_marker(pytest.mark.xdist_group("demo_clinic"))
+
+
+@pytest.fixture(scope="package")
+def demo_clinic(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_seed()
+        yield
+        transaction.set_rollback(True)
