@@ -107,13 +107,13 @@ def progress_series(patient: Patient, *, results: bool, measurements: bool) -> l
                 found[key] = Series(key, row.component.name, row.unit, low=low, high=high)
             found[key].points.append(Point(row.observed_at, row.value, row.flag))
     goals: dict[str, Decimal] = {}
-    for measurement in Measurement.objects.filter(patient=patient).order_by(
-        "label", "measured_at", "id"
-    ):
+    # Goals come from notes too: only those who read notes see them.
+    taken = Measurement.objects.filter(patient=patient)
+    if not measurements:
+        taken = taken.none()
+    for measurement in taken.order_by("label", "measured_at", "id"):
         if measurement.key.startswith(GOAL_PREFIX):
             goals[measurement.key] = measurement.value  # the latest wins
-            continue
-        if not measurements:
             continue
         if measurement.key not in found:
             found[measurement.key] = Series(measurement.key, measurement.label, measurement.unit)
@@ -165,7 +165,7 @@ def chart(series: Series) -> Chart:
 
 def progress_charts(user: User, patient: Patient) -> dict[str, Any]:
     """Charts of what this person may read: lab values with lab_result.view, note
-    measurements with note.read."""
+    measurements and goals with note.read."""
     results = has_capability(user, Capability.LAB_RESULT_VIEW)
     measurements = has_capability(user, Capability.NOTE_READ)
     series = progress_series(patient, results=results, measurements=measurements)

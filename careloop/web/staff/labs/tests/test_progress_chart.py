@@ -23,7 +23,7 @@ def _hba1c(provider, patient, value: str, observed: datetime) -> None:
     record(provider, order, ResultInput("results[0]", "4548-4", value, "%", observed_at=observed))
 
 
-def _weights(admin, provider, patient) -> None:
+def _weights(admin, provider, patient, goal_key: str = "goal_weight", goal: str = "85") -> None:
     template = note_template_create(
         actor=admin,
         name="Weight check",
@@ -31,7 +31,7 @@ def _weights(admin, provider, patient) -> None:
         sections=["plan"],
         fields=[
             {"key": "weight", "label": "Weight", "kind": "number", "unit": "kg"},
-            {"key": "goal_weight", "label": "Goal weight", "kind": "number", "unit": "kg"},
+            {"key": goal_key, "label": "Goal", "kind": "number"},
         ],
     )
     for day, weight in ((datetime(2026, 1, 5, 16, tzinfo=UTC), "92.5"), (None, "90.1")):
@@ -42,7 +42,7 @@ def _weights(admin, provider, patient) -> None:
             actor=provider,
             note=note,
             sections={"plan": "Walk daily."},
-            values={"weight": weight, "goal_weight": "85"},
+            values={"weight": weight, goal_key: goal},
         )
         note_sign(actor=provider, note=note)
         clock.freeze(datetime(2026, 3, 2, 15, tzinfo=UTC))
@@ -84,7 +84,7 @@ def test_measurements_are_charted_with_the_goal(admin, provider, patient_ann):
     assert "Goal 85 kg" in page
     assert "Weight (kg) · goal 85" in page
     # A goal is drawn on its measure, not charted as a measure of its own.
-    assert "Goal weight" not in page
+    assert 'id="progress-goal_weight"' not in page
 
 
 def test_the_chart_section_shows_the_charts(provider, coach, patient_ann):
@@ -95,12 +95,22 @@ def test_the_chart_section_shows_the_charts(provider, coach, patient_ann):
     assert 'data-value="6.4"' in page
 
 
-def test_admins_see_lab_values_but_not_note_measurements(admin, provider, patient_ann):
+def test_a_lab_goal_is_drawn_on_its_component(admin, provider, patient_ann):
     _hba1c(provider, patient_ann, "6.4", datetime(2026, 3, 1, 15, tzinfo=UTC))
-    _weights(admin, provider, patient_ann)
+    _weights(admin, provider, patient_ann, goal_key="goal_4548_4", goal="6.5")
+    page = _page(provider, patient_ann)
+    hba1c = page[page.index('id="progress-loinc4548-4"') :].split("</figure>")[0]
+    assert "Goal 6.5 %" in hba1c
+    assert 'class="goal"' in hba1c
+
+
+def test_admins_see_lab_values_but_not_note_measurements_or_goals(admin, provider, patient_ann):
+    _hba1c(provider, patient_ann, "6.4", datetime(2026, 3, 1, 15, tzinfo=UTC))
+    _weights(admin, provider, patient_ann, goal_key="goal_4548_4", goal="6.5")
     page = _page(admin, patient_ann)
     assert 'data-value="6.4"' in page
     assert 'data-value="92.5"' not in page
+    assert "Goal" not in page
 
 
 @pytest.mark.parametrize("role", ["front_desk", "billing"])
