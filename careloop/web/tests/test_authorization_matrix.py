@@ -267,6 +267,24 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:billing_invoice_detail": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
     "staff:billing_receipt": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
     "staff:lab_requisition": WebCase(Capability.LAB_VIEW, patient_scoped=True),
+    "staff:lab_order_new": WebCase(Capability.LAB_MANAGE, ("GET", "POST"), patient_scoped=True),
+    "staff:lab_order_detail": WebCase(Capability.LAB_VIEW, patient_scoped=True),
+    "staff:lab_progress": WebCase(Capability.LAB_RESULT_VIEW, patient_scoped=True),
+    **{
+        f"staff:{name}": WebCase(capability, ("POST",), patient_scoped=True)
+        for name, capability in (
+            ("lab_order_act", Capability.LAB_MANAGE),
+            ("lab_results_enter", Capability.LAB_MANAGE),
+            ("lab_results_import", Capability.LAB_MANAGE),
+            ("lab_order_review", Capability.LAB_REVIEW),
+            ("lab_follow_up_done", Capability.LAB_REVIEW),
+            ("note_addendum", Capability.NOTE_WRITE),
+        )
+    },
+    "staff:note_list": WebCase(Capability.NOTE_READ, patient_scoped=True),
+    "staff:note_new": WebCase(Capability.NOTE_WRITE, ("GET", "POST"), patient_scoped=True),
+    "staff:note_detail": WebCase(Capability.NOTE_READ, patient_scoped=True),
+    "staff:note_edit": WebCase(Capability.NOTE_WRITE, ("GET", "POST"), patient_scoped=True),
     "staff:billing_receipt_pdf": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
     **{
         f"staff:{name}": WebCase(capability, ("POST",), patient_scoped=True)
@@ -632,6 +650,24 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "staff:lab_requisition": lambda: {
             "order_id": _api_lab_order(world, target, "/requisition").id
         },
+        "staff:lab_order_new": lambda: {"patient_id": patient.id},
+        "staff:lab_progress": lambda: {"patient_id": patient.id},
+        **{
+            f"staff:{name}": _order_kwargs(world, target, step)
+            for name, step in (
+                ("lab_order_detail", "/detail"),
+                ("lab_order_act", "/act"),
+                ("lab_results_enter", "/results"),
+                ("lab_results_import", "/csv"),
+                ("lab_order_review", "/review"),
+                ("lab_follow_up_done", "/complete"),
+            )
+        },
+        "staff:note_list": lambda: {"patient_id": patient.id},
+        "staff:note_new": lambda: {"patient_id": patient.id},
+        "staff:note_detail": lambda: {"note_id": _web_note(world, target, actor, signed=False)},
+        "staff:note_edit": lambda: {"note_id": _web_note(world, target, actor, signed=False)},
+        "staff:note_addendum": lambda: {"note_id": _web_note(world, target, actor, signed=True)},
         "staff:care_team_assign": lambda: {"patient_id": patient.id},
         "staff:care_team_remove": lambda: {
             "patient_id": patient.id,
@@ -749,6 +785,18 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
     }
     builder = builders.get(name)
     return builder() if builder else {}
+
+
+def _order_kwargs(world: World, target: str, step: str) -> Callable[[], dict[str, Any]]:
+    """A lab order of the target patient in the status the page acts on (see _api_lab_order)."""
+    return lambda: {"order_id": _api_lab_order(world, target, step).id}
+
+
+def _web_note(world: World, target: str, actor: User | None, *, signed: bool) -> int:
+    """A note of the target patient by the acting writer (else a provider), signed for the
+    addendum page: the same note the notes API's matrix cases act on."""
+    path = "/api/v1/care/notes/{note_id}/addenda" if signed else "/api/v1/care/notes/{note_id}"
+    return int(_api_notes_url("{note_id}", path, world, target, actor))
 
 
 def _feed_token(world: World) -> str:

@@ -17,11 +17,14 @@ from careloop.patients.models import CareTeamRole, Patient
 from careloop.patients.selectors import care_team_members, household_members
 from careloop.patients.services.care_team import eligible_staff
 from careloop.web.staff.billing.chart import billing_section
+from careloop.web.staff.labs.chart import labs_section
+from careloop.web.staff.labs.progress import progress_section
 from careloop.web.staff.memberships.chart import (
     coverage_section,
     membership_badge,
     membership_section,
 )
+from careloop.web.staff.notes.chart import notes_section
 from careloop.web.staff.patients.views.common import acting_user
 from careloop.web.staff.scheduling.chart import visits_section
 
@@ -88,6 +91,11 @@ CHART_SECTIONS: list[ChartSection] = [
     ChartSection(
         "Billing", "staff/billing/chart/section.html", billing_section, Capability.BILLING_VIEW
     ),
+    ChartSection("Lab orders", "staff/labs/chart/orders.html", labs_section, Capability.LAB_VIEW),
+    ChartSection(
+        "Progress", "staff/labs/chart/progress.html", progress_section, Capability.LAB_RESULT_VIEW
+    ),
+    ChartSection("Notes", "staff/notes/chart/notes.html", notes_section, Capability.NOTE_READ),
     ChartSection("Demographics", "staff/patients/chart/demographics.html", demographics),
     ChartSection("Household", "staff/patients/chart/household.html", household),
     ChartSection("Care team", "staff/patients/chart/care_team.html", care_team),
