@@ -27,6 +27,7 @@ from careloop.core.models import ClinicSettings, Holiday
 from careloop.demo import names
 from careloop.demo.billing import demo_discounts_seed
 from careloop.demo.calendar import demo_calendar_seed
+from careloop.demo.care import CareStaff, demo_care_seed
 from careloop.demo.catalog import ESSENTIALS, demo_catalog_seed
 from careloop.demo.memberships import HISTORY_DAYS, Staff, demo_memberships_seed
 from careloop.demo.visits import Visits, VisitStaff
@@ -93,10 +94,11 @@ def demo_seed(*, memberships: bool = True, patient_count: int = PATIENT_COUNT) -
         _seed_patients(rng, providers=panel, coach=coach, count=patient_count)
         _seed_newer_care_teams(staff)
         created = _seed_memberships(staff) if memberships else 0
+        care_plans = _seed_care(staff) if memberships else 0
         audit_record(
             action="demo.seed",
             actor=None,
-            detail={"patients": patient_count, "memberships": created},
+            detail={"patients": patient_count, "memberships": created, "care_plans": care_plans},
         )
 
 
@@ -133,6 +135,20 @@ def _seed_memberships(staff: dict[str, User]) -> int:
             ),
         ),
         patients=patients,
+        seed=DEMO_SEED,
+    )
+
+
+def _seed_care(staff: dict[str, User]) -> int:
+    today = clock.today()
+    return demo_care_seed(
+        staff=CareStaff(
+            admin=staff["admin"],
+            providers=[staff[m.username] for m in STAFF if m.role == Role.PROVIDER],
+            coaches=[staff[m.username] for m in STAFF if m.role == Role.COORDINATOR],
+        ),
+        opened=today - timedelta(days=HISTORY_DAYS + 30),
+        today=today,
         seed=DEMO_SEED,
     )
 

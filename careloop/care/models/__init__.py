@@ -33,6 +33,7 @@ from careloop.care.models.notes import (
     NoteTemplate,
 )
 from careloop.care.models.protocols import Activity, Protocol
+from careloop.care.models.reminders import CareReminder
 from careloop.care.models.timing_columns import ACTIVITY_FIELDS, ActivityFields, ActivityKind
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "CarePlan",
     "CarePlanChange",
     "CarePlanStatus",
+    "CareReminder",
     "CareTask",
     "CareTaskChange",
     "ClinicalNote",

@@ -1,6 +1,7 @@
 """Stable views of the demo memberships and visits (no database ids), to compare two
 seedings."""
 
+from careloop.care.models import CareTask, ClinicalNote, LabResult
 from careloop.memberships.models import EntitlementEntry, Membership
 from careloop.scheduling.models import Appointment
 from careloop.scheduling.services.booking import HOLD_SOURCE
@@ -88,3 +89,30 @@ def appointments_snapshot() -> list[tuple[object, ...]]:
             "patient", "provider", "location", "appointment_type", "series"
         )
     )
+
+
+def care_snapshot() -> list[tuple[object, ...]]:
+    """Care work, lab results and signed notes, by patient email and date."""
+    tasks = CareTask.objects.select_related("care_plan__patient", "care_plan__protocol")
+    rows: list[tuple[object, ...]] = [
+        (
+            task.care_plan.patient.email,
+            task.care_plan.protocol.name,
+            task.care_activity.kind,
+            task.index,
+            str(task.due_on),
+            task.status,
+            str(task.completed_on),
+        )
+        for task in tasks.select_related("care_activity")
+    ]
+    rows += [
+        (result.order.patient.email, result.component.loinc, str(result.value),
+         result.observed_at.isoformat())
+        for result in LabResult.objects.select_related("order__patient", "component")
+    ]  # fmt: skip
+    rows += [
+        (note.patient.email, note.kind, str(note.signed_at), sorted(note.values.items()))
+        for note in ClinicalNote.objects.select_related("patient")
+    ]
+    return sorted(rows, key=repr)

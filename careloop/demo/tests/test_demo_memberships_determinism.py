@@ -1,8 +1,29 @@
 import pytest
 
+from careloop.care.models import (
+    Activity,
+    CareActivity,
+    CareGapStep,
+    CarePlan,
+    CarePlanChange,
+    CareReminder,
+    CareTask,
+    CareTaskChange,
+    ClinicalNote,
+    LabFollowUp,
+    LabOrder,
+    LabOrderChange,
+    LabOrderLine,
+    LabResult,
+    Measurement,
+    NoteAddendum,
+    NoteTemplate,
+    Protocol,
+)
 from careloop.demo.seed import demo_seed
 from careloop.demo.tests.snapshots import (
     appointments_snapshot,
+    care_snapshot,
     ledger_snapshot,
     memberships_snapshot,
 )
@@ -54,7 +75,33 @@ def _forget_calendar() -> None:
         model.objects.all().delete()
 
 
+def _forget_care() -> None:
+    """Care rows refer to memberships, plans and visits: they go first."""
+    for model in (
+        LabFollowUp,
+        LabResult,
+        LabOrderChange,
+        LabOrderLine,
+        LabOrder,
+        Measurement,
+        NoteAddendum,
+        ClinicalNote,
+        NoteTemplate,
+        CareReminder,
+        CareGapStep,
+        CareTaskChange,
+        CareTask,
+        CareActivity,
+        CarePlanChange,
+        CarePlan,
+        Activity,
+        Protocol,
+    ):
+        model.objects.all().delete()
+
+
 def _forget_memberships() -> None:
+    _forget_care()
     forget_billing()
     _forget_calendar()
     EntitlementEntry.objects.update(settles=None)
@@ -74,8 +121,13 @@ def _forget_memberships() -> None:
 
 def test_seeding_the_memberships_again_from_nothing_gives_the_same_history():
     demo_seed(patient_count=PATIENTS)
-    first = (memberships_snapshot(), ledger_snapshot(), appointments_snapshot())
+    first = (memberships_snapshot(), ledger_snapshot(), appointments_snapshot(), care_snapshot())
     assert all(first)
     _forget_memberships()
     demo_seed(patient_count=PATIENTS)
-    assert (memberships_snapshot(), ledger_snapshot(), appointments_snapshot()) == first
+    assert (
+        memberships_snapshot(),
+        ledger_snapshot(),
+        appointments_snapshot(),
+        care_snapshot(),
+    ) == first

@@ -2,6 +2,7 @@
 
 careloop care generate [--as-of YYYY-MM-DD]   create the work due within the horizon
 careloop care escalate [--as-of YYYY-MM-DD]   flag new care gaps, escalate old ones
+careloop care remind [--as-of YYYY-MM-DD]     remind patients of work whose window is open
 """
 
 from argparse import ArgumentParser
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from careloop.care.services.gaps import care_gaps_escalate
 from careloop.care.services.generation import care_work_generate
+from careloop.care.services.reminders import care_reminders_send
 from careloop.core import clock
 
 
@@ -26,7 +28,9 @@ class Command(BaseCommand):
     help = (
         "Care work: `generate` creates every active care plan's occurrences due within the "
         "horizon (CARELOOP_CARE_HORIZON_DAYS) of today or --as-of; `escalate` flags the care gaps "
-        "and escalates those older than CARELOOP_CARE_ESCALATE_AFTER_DAYS, each step once. "
+        "and escalates those older than CARELOOP_CARE_ESCALATE_AFTER_DAYS, each step once; "
+        "`remind` sends patients the reminders due (patient reminders, and check-ins and "
+        "coaching sessions not yet booked), each once. "
         "Safe to run again, and in several processes at once."
     )
 
@@ -39,6 +43,8 @@ class Command(BaseCommand):
         generate.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD")
         escalate = actions.add_parser("escalate", help="flag care gaps and escalate old ones")
         escalate.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD")
+        remind = actions.add_parser("remind", help="send patients the reminders due")
+        remind.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD")
 
     def handle(self, *arguments: Any, **options: Any) -> None:
         as_of = _day(options["as_of"]) if options.get("as_of") else clock.today()
@@ -46,6 +52,11 @@ class Command(BaseCommand):
             steps = care_gaps_escalate(as_of=as_of)
             noun = "step" if steps == 1 else "steps"
             self.stdout.write(f"Care gaps as of {as_of.isoformat()}: {steps} {noun} taken.\n")
+            return
+        if options["action"] == "remind":
+            sent = care_reminders_send(as_of=as_of)
+            noun = "reminder" if sent == 1 else "reminders"
+            self.stdout.write(f"Patient reminders as of {as_of.isoformat()}: {sent} {noun} sent.\n")
             return
         created = care_work_generate(as_of=as_of)
         noun = "task" if created == 1 else "tasks"
