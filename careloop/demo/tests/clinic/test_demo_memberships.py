@@ -6,8 +6,6 @@ import pytest
 
 from careloop.audit.models import AuditEvent
 from careloop.core import clock
-from careloop.demo.seed import demo_seed
-from careloop.demo.tests.snapshots import ledger_snapshot, memberships_snapshot
 from careloop.memberships.lifecycle import COVERING
 from careloop.memberships.models import (
     EntitlementEntry,
@@ -116,9 +114,3 @@ def test_every_covering_membership_has_its_current_period_grants():
                 ).exists(), (membership.pk, benefit.service_id, member.patient_id)
                 checked += 1
     assert checked > 100
-
-
-def test_running_it_again_changes_nothing():
-    before = (memberships_snapshot(), ledger_snapshot())
-    demo_seed()
-    assert (memberships_snapshot(), ledger_snapshot()) == before

@@ -10,8 +10,6 @@ from careloop.billing.models import Invoice, InvoiceKind
 from careloop.core import clock
 from careloop.demo.calendar import MONTHLY_CHECK_IN, SATELLITE, TYPE_FOR_SERVICE
 from careloop.demo.catalog import ACTIVE_CARE, CONCIERGE, SERVICES
-from careloop.demo.seed import demo_seed
-from careloop.demo.tests.snapshots import appointments_snapshot, ledger_snapshot
 from careloop.memberships.models import EntitlementEntry, EntryKind, MembershipMember
 from careloop.scheduling.models import (
     Appointment,
@@ -136,11 +134,3 @@ def test_active_care_and_concierge_members_have_standing_monthly_series_ahead():
         assert all(visit.start_at > now for visit in visits)
         assert all(visit.status == AppointmentStatus.SCHEDULED for visit in visits)
         assert visits[-1].start_at - visits[0].start_at > timedelta(days=55)
-
-
-def test_seeding_again_changes_no_visit():
-    before = (appointments_snapshot(), ledger_snapshot(), AppointmentSeries.objects.count())
-    demo_seed()
-    assert (appointments_snapshot(), ledger_snapshot(), AppointmentSeries.objects.count()) == (
-        before
-    )

@@ -1,13 +1,9 @@
-"""The demo clinic's care: what a clinic opening the care pages would notice (a smaller
-clinic, seeded once for the module and rolled back after)."""
+"""The demo clinic's care: what a clinic opening the care pages would notice."""
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.db import transaction
 
 from careloop.audit.models import AuditEvent
 from careloop.care.models import (
@@ -28,19 +24,9 @@ from careloop.core import clock
 from careloop.demo.care import METABOLIC_HEALTH, WELLNESS
 from careloop.demo.care_records import HBA1C, TOTAL
 from careloop.demo.catalog import ACTIVE_CARE, ESSENTIALS
-from careloop.demo.seed import demo_seed
 from careloop.memberships.models import MembershipMember, MembershipStatus
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("care_clinic")]
-PATIENTS = 60  # enough Active Care members for trends, gaps and notes; still quick
-
-
-@pytest.fixture(scope="module")
-def care_clinic(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_seed(patient_count=PATIENTS)
-        yield
-        transaction.set_rollback(True)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_clinic")]
 
 
 def _timings(protocol: Protocol) -> set[tuple[str, int | None, str]]:
@@ -156,9 +142,3 @@ def test_signed_progress_and_coaching_notes_have_a_signer_and_record_measurement
     assert not signed.filter(signed_by__isnull=True).exists()
     assert not signed.filter(signed_at__isnull=True).exists()
     assert Measurement.objects.filter(key="weight").count() >= signed.count()
-
-
-def test_seeding_again_changes_no_care_record():
-    counts = [model.objects.count() for model in (CarePlan, CareTask, LabOrder, ClinicalNote)]
-    demo_seed(patient_count=PATIENTS)
-    assert [m.objects.count() for m in (CarePlan, CareTask, LabOrder, ClinicalNote)] == counts
