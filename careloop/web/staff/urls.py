@@ -11,4 +11,5 @@ urlpatterns = [
     path("billing/", include("careloop.web.staff.billing.urls")),
     path("schedule/", include("careloop.web.staff.scheduling.urls")),
     path("labs/", include("careloop.web.staff.labs.urls")),
+    path("care/", include("careloop.web.staff.care.urls")),
 ]
