@@ -151,19 +151,27 @@ class QueueFilterForm(forms.Form):
 
 
 class FiguresForm(forms.Form):
+    """The milestone figures' range: by default the last 90 days up to today."""
+
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def range(self, today: date) -> tuple[date, date]:
-        start = self.cleaned_data.get("start") or today - timedelta(days=89)
-        end = self.cleaned_data.get("end") or today
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def range(self) -> tuple[date, date]:
+        start = self.cleaned_data.get("start") or self.today - timedelta(days=89)
+        end = self.cleaned_data.get("end") or self.today
         return start, end
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
+        if self.errors:
+            return data
+        start, end = self.range()
+        if end < start:
             self.add_error("end", "The range ends before it starts.")
-        elif start and end and (end - start).days >= FIGURES_MOST_DAYS:
+        elif (end - start).days >= FIGURES_MOST_DAYS:
             self.add_error("end", f"A range is at most {FIGURES_MOST_DAYS} days.")
         return data

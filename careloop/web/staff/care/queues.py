@@ -118,11 +118,11 @@ def care_overdue(request: HttpRequest) -> HttpResponse:
 def care_gaps(request: HttpRequest) -> HttpResponse:
     """Open care gaps with their escalation step, then the milestone figures per plan."""
     today = clock.today()
-    figures_form = FiguresForm(request.GET)
+    figures_form = FiguresForm(request.GET, today=today)
     figures = []
     start, end = today, today
     if figures_form.is_valid():
-        start, end = figures_form.range(today)
+        start, end = figures_form.range()
         figures = milestone_figures(start=start, end=end, as_of=today)
         audit_record(action="care.figures", actor=acting_user(request), object_type="care_task")
     return _queue_page(

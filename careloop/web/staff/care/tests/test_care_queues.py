@@ -142,3 +142,14 @@ def test_queue_pages_are_audited_with_the_patients_shown(admin, coach, patient_a
     signed_in_client(coach).get(reverse("staff:care_team_tasks"))
     event = AuditEvent.objects.filter(action="care.task_list", actor_id=coach.id).get()
     assert event.detail == {"patient_ids": [patient_ann.pk]}
+
+
+def test_a_figures_range_from_a_start_alone_is_checked_up_to_today(admin, coach, patient_ann):
+    care_world(admin, patient_ann)
+    page = (
+        signed_in_client(coach)
+        .get(reverse("staff:care_gaps"), {"start": "2024-01-01"})
+        .content.decode()
+    )
+    assert "Figures end: A range is at most 366 days." in page
+    assert "milestone-figures" not in page

@@ -34,7 +34,7 @@ def test_the_list_and_detail_show_the_protocol_and_its_activities(admin, provide
     page = client.get(reverse("staff:care_protocol_detail", args=[world.protocol.pk]))
     text = page.content.decode()
     assert "Check-in visit" in text
-    assert "Every 1 months" in text
+    assert "Every month" in text
     assert "Every 2 weeks" in text
     assert "Review the food diary." in text
 
