@@ -19,6 +19,7 @@ STAFF_NAV = (
     NavEntry("Patients", "staff:patient_search", Capability.PATIENT_VIEW),
     NavEntry("Households", "staff:household_list", Capability.PATIENT_VIEW),
     NavEntry("Schedule", "staff:schedule_day", Capability.SCHEDULE_VIEW),
+    NavEntry("Care", "staff:care_my_tasks", Capability.CARE_VIEW),
     NavEntry("Memberships", "staff:membership_list", Capability.MEMBERSHIP_VIEW),
     NavEntry("Billing", "staff:billing_overview", Capability.BILLING_VIEW),
     NavEntry("Plans", "staff:catalog_plan_list", Capability.CATALOG_VIEW),

@@ -12,4 +12,5 @@ urlpatterns = [
     path("schedule/", include("careloop.web.staff.scheduling.urls")),
     path("labs/", include("careloop.web.staff.labs.urls")),
     path("notes/", include("careloop.web.staff.notes.urls")),
+    path("care/", include("careloop.web.staff.care.urls")),
 ]

@@ -285,6 +285,20 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:note_new": WebCase(Capability.NOTE_WRITE, ("GET", "POST"), patient_scoped=True),
     "staff:note_detail": WebCase(Capability.NOTE_READ, patient_scoped=True),
     "staff:note_edit": WebCase(Capability.NOTE_WRITE, ("GET", "POST"), patient_scoped=True),
+    "staff:care_my_tasks": WebCase(Capability.CARE_VIEW),
+    "staff:care_team_tasks": WebCase(Capability.CARE_VIEW),
+    "staff:care_overdue": WebCase(Capability.CARE_VIEW),
+    "staff:care_gaps": WebCase(Capability.CARE_VIEW),
+    "staff:care_task_detail": WebCase(Capability.CARE_VIEW, patient_scoped=True),
+    "staff:care_task_act": WebCase(Capability.CARE_MANAGE, ("POST",), patient_scoped=True),
+    "staff:care_protocol_list": WebCase(Capability.CARE_VIEW),
+    "staff:care_protocol_detail": WebCase(Capability.CARE_VIEW),
+    "staff:care_protocol_create": WebCase(Capability.PROTOCOL_MANAGE, ("GET", "POST")),
+    "staff:care_protocol_activity_add": WebCase(Capability.PROTOCOL_MANAGE, ("GET", "POST")),
+    "staff:care_plan_apply": WebCase(Capability.CARE_MANAGE, ("GET", "POST"), patient_scoped=True),
+    "staff:care_activity_add": WebCase(
+        Capability.CARE_MANAGE, ("GET", "POST"), patient_scoped=True
+    ),
     "staff:billing_receipt_pdf": WebCase(Capability.BILLING_VIEW, patient_scoped=True),
     **{
         f"staff:{name}": WebCase(capability, ("POST",), patient_scoped=True)
@@ -669,6 +683,16 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
         "staff:note_edit": lambda: {"note_id": _web_note(world, target, actor, signed=False)},
         "staff:note_addendum": lambda: {"note_id": _web_note(world, target, actor, signed=True)},
         "staff:care_team_assign": lambda: {"patient_id": patient.id},
+        "staff:care_task_detail": lambda: {"task_id": _web_care_task(world, target).id},
+        "staff:care_task_act": lambda: {"task_id": _web_care_task(world, target).id},
+        "staff:care_protocol_detail": lambda: {
+            "protocol_id": _api_care_plan(world, target, "").protocol_id
+        },
+        "staff:care_protocol_activity_add": lambda: {
+            "protocol_id": _api_care_plan(world, target, "").protocol_id
+        },
+        "staff:care_plan_apply": lambda: {"patient_id": patient.id},
+        "staff:care_activity_add": lambda: {"care_plan_id": _api_care_plan(world, target, "").id},
         "staff:care_team_remove": lambda: {
             "patient_id": patient.id,
             "member_id": world.care_team[target].id,
@@ -1384,6 +1408,12 @@ def _api_care_plan(world: World, target: str, path: str) -> CarePlan:
             actor=admin, care_plan=plan, action=PlanAction.SUSPEND, effective_on=clock.today()
         )
     return plan
+
+
+def _web_care_task(world: World, target: str) -> CareTask:
+    task = CareTask.objects.filter(care_plan=_api_care_plan(world, target, "")).first()
+    assert task is not None
+    return task
 
 
 def _api_care_url(url: str, path: str, world: World, target: str) -> str:

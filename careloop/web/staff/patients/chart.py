@@ -17,6 +17,7 @@ from careloop.patients.models import CareTeamRole, Patient
 from careloop.patients.selectors import care_team_members, household_members
 from careloop.patients.services.care_team import eligible_staff
 from careloop.web.staff.billing.chart import billing_section
+from careloop.web.staff.care.chart import care_plan_section
 from careloop.web.staff.labs.chart import labs_section
 from careloop.web.staff.labs.progress import progress_section
 from careloop.web.staff.memberships.chart import (
@@ -87,6 +88,9 @@ CHART_SECTIONS: list[ChartSection] = [
     ),
     ChartSection(
         "Visits", "staff/scheduling/chart/visits.html", visits_section, Capability.SCHEDULE_VIEW
+    ),
+    ChartSection(
+        "Care plan", "staff/care/chart/care_plan.html", care_plan_section, Capability.CARE_VIEW
     ),
     ChartSection(
         "Billing", "staff/billing/chart/section.html", billing_section, Capability.BILLING_VIEW
