@@ -65,7 +65,8 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.CLINIC_CONFIGURE: frozenset({Role.ADMIN}),
     Capability.STAFF_MANAGE: frozenset({Role.ADMIN}),
     Capability.MEMBERSHIP_VIEW: _ALL_STAFF,
-    Capability.MEMBERSHIP_ENROLL: frozenset({Role.ADMIN, Role.FRONT_DESK}),
+    # Care coordinators enroll patients into programs as well as the front desk (care issue).
+    Capability.MEMBERSHIP_ENROLL: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.COORDINATOR}),
     Capability.MEMBERSHIP_CHANGE: frozenset({Role.ADMIN, Role.FRONT_DESK, Role.BILLING}),
     Capability.MEMBERSHIP_BACKDATE: frozenset({Role.ADMIN}),
     Capability.MEMBERSHIP_PRICE_CHANGE: frozenset({Role.ADMIN}),

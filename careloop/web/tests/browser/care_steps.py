@@ -11,14 +11,21 @@ from careloop.memberships.models import Plan
 from careloop.patients.models import Patient
 
 
-def a_protocol_carried_by(admin: User, plan: Plan, name: str = "Metabolic health") -> Protocol:
-    """A monthly provider check-in and a fortnightly coaching session, both first due on the
-    day the care plan starts; enrolling in `plan` applies it."""
+def a_protocol_carried_by(
+    admin: User, plan: Plan, name: str = "Metabolic health", *, labs: bool = False
+) -> Protocol:
+    """A monthly provider check-in and a fortnightly coaching session (and, with `labs`,
+    quarterly labs ordered by the provider), all first due on the day the care plan starts;
+    enrolling in `plan` applies it."""
+    quarterly_labs = ActivitySpec(
+        kind="lab_order", role="provider", repeat="every", every=3, unit="months", order=2
+    )
     return protocol_create(
         actor=admin,
         name=name,
         plans=[plan],
         activities=[
+            *([quarterly_labs] if labs else []),
             ActivitySpec(
                 kind="check_in_visit",
                 role="provider",
