@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from careloop.accounts.roles import Role
-from careloop.care.models import CareTask, LabOrderStatus, TaskStatus
+from careloop.care.lab_catalog import lab_catalog_seed
+from careloop.care.models import CareTask, LabComponent, LabOrderStatus, LabPanel, TaskStatus
 from careloop.care.tests.lab_builders import lab_order
 from careloop.core import clock
 from careloop.memberships.models import ServiceKind
@@ -42,6 +43,9 @@ def test_a_coordinator_enrolls_and_works_the_plan_and_a_provider_charts_its_labs
     page: Page, live_server: LiveServer
 ) -> None:
     clock.freeze(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    # The catalog comes from a data migration; the live server's flush after an earlier
+    # browser test empties it.
+    lab_catalog_seed(LabPanel, LabComponent)
     admin = make_user(role=Role.ADMIN, username="alex", first_name="Alex", last_name="Tester")
     coordinator = make_user(role=Role.COORDINATOR, username="cora", first_name="Cora")
     provider = make_user(role=Role.PROVIDER, username="drkim", first_name="Dana", last_name="Kim")
