@@ -1,7 +1,8 @@
 """Generating 14 days of care work for 50,000 members, and opening the care-gaps queue.
 
     .venv/bin/python -m bench.care [--members 50000] [--gaps 10000] [--opens 100] [--profile]
-        [--postgres | --database-url postgres://postgres@127.0.0.1:5432/postgres]
+        [--explain] [--postgres | --database-url postgres://postgres@127.0.0.1:5432/postgres]
+        [--database-name careloop_bench_care]
 
 A throwaway database (SQLite in a temporary folder, or careloop_bench_care on the PostgreSQL
 server, dropped afterwards) gets the demo catalog, the demo's Metabolic health protocol on
@@ -257,7 +258,8 @@ def profiled(call: Callable[[], Result]) -> Result:
 
 
 def explain_gaps() -> None:
-    """The gaps queue's two queries (the first page, the count): plan and time of each."""
+    """The gaps queue's two queries: the first page's plan and time, and the count's time with
+    the plan of its filter (the ids in queue order)."""
     from careloop.care.selectors.queues import gap_tasks
 
     for name, query in (("page", gap_tasks()[:25]), ("count", gap_tasks())):
