@@ -9,6 +9,7 @@ BENCHMARKS = (
     ("enroll_memberships", "enrolling 10,000 memberships one by one"),
     ("billing_run", "a billing run over 100,000 due memberships, 1 and 2 workers"),
     ("scheduling", "availability search and booking with 2 years of appointments"),
+    ("care", "generating 14 days of care work for 50,000 members; the care-gaps queue"),
 )
 
 
