@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from careloop.billing.models import BillingAccount, Notice
 from careloop.core import clock
 from careloop.core.models import ClinicSettings
+from careloop.notifications.contacts import patient_contact
 from careloop.notifications.models import Channel
 from careloop.notifications.services import notification_enqueue
 
@@ -20,11 +21,7 @@ def clinic_name() -> str:
 def payer_contact(account: BillingAccount) -> tuple[Channel, str] | None:
     """How the payer is told: email first, else a text; None when neither is on file."""
     if account.patient is not None:
-        if account.patient.email:
-            return Channel.EMAIL, account.patient.email
-        if account.patient.mobile_phone:
-            return Channel.SMS, account.patient.mobile_phone
-        return None
+        return patient_contact(account.patient)
     if account.sponsor is not None and account.sponsor.contact_email:
         return Channel.EMAIL, account.sponsor.contact_email
     return None

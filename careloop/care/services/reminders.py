@@ -33,9 +33,9 @@ from careloop.care.services.tasks import care_task_complete
 from careloop.care.timing import Repeat, Timing, Unit
 from careloop.core import clock
 from careloop.core.selectors import clinic_settings
+from careloop.notifications.contacts import patient_contact
 from careloop.notifications.models import Channel
 from careloop.notifications.services import notification_enqueue
-from careloop.patients.models import Patient
 from careloop.scheduling.models import AppointmentStatus
 
 VISIT_KINDS = (ActivityKind.CHECK_IN_VISIT, ActivityKind.COACHING_SESSION)
@@ -57,15 +57,6 @@ CADENCES = {
     (Unit.MONTHS, 3): "quarterly",
     (Unit.MONTHS, 12): "yearly",
 }
-
-
-def patient_contact(patient: Patient) -> tuple[Channel, str] | None:
-    """Email first, else a text; None when neither is on file."""
-    if patient.email:
-        return Channel.EMAIL, patient.email
-    if patient.mobile_phone:
-        return Channel.SMS, patient.mobile_phone
-    return None
 
 
 def cadence(timing: Timing) -> str:
