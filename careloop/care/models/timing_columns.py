@@ -1,5 +1,8 @@
 """The timing columns a protocol activity and its per-plan copy share."""
 
+from functools import lru_cache
+from typing import Any
+
 from django.db import models
 
 from careloop.accounts.roles import Role
@@ -62,7 +65,15 @@ class ActivityFields(models.Model):
 
     @property
     def timing(self) -> Timing:
-        return timing_from_columns(**{name: getattr(self, name) for name in TIMING_COLUMNS})
+        return _parsed(tuple(getattr(self, name) for name in TIMING_COLUMNS))
+
+
+@lru_cache(maxsize=512)
+def _parsed(values: tuple[Any, ...]) -> Timing:
+    """The parsed timing of a row's column values. Every plan's copies of a protocol's
+    activities share their columns, so the daily run parses each distinct timing once, not
+    once per plan; a row that breaks a rule raises each time (exceptions are not cached)."""
+    return timing_from_columns(**dict(zip(TIMING_COLUMNS, values, strict=True)))
 
 
 ACTIVITY_FIELDS = (

@@ -81,11 +81,23 @@ def gap_tasks() -> QuerySet[CareTask]:
 
 
 def page(queue: QuerySet[CareTask], *, offset: int = 0, limit: int = 25) -> Page:
-    """One page of a queue and the queue's full count."""
+    """One page of a queue and the queue's full count.
+
+    The page's ids are read first from the queue's own filter, without the joins that only
+    display needs, then those rows are loaded with their plan, patient and activity. With the
+    display joins in the paging query, SQLite's planner started from the one-row protocol
+    table and sorted every unfinished task of every plan for each page (see
+    docs/benchmarks.md, Care).
+    """
     limit = max(1, min(limit, PAGE_SIZE_MOST))
     offset = max(0, offset)
+    ids = list(queue.values_list("id", flat=True)[offset : offset + limit])
+    loaded = {task.pk: task for task in queue.filter(pk__in=ids).order_by()}
     return Page(
-        tasks=list(queue[offset : offset + limit]), count=queue.count(), offset=offset, limit=limit
+        tasks=[loaded[task_id] for task_id in ids if task_id in loaded],
+        count=queue.count(),
+        offset=offset,
+        limit=limit,
     )
 
 

@@ -4,6 +4,7 @@ The clinic's day: the memberships builders freeze the clock at 15:00 UTC, mid-mo
 clinic's time zone (America/Chicago), so clock.today() is the date given.
 """
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -90,3 +91,14 @@ def tasks(plan: CarePlan, kind: str | None = None) -> list[CareTask]:
 
 def due_dates(plan: CarePlan, kind: str) -> list[date]:
     return [task.due_on for task in tasks(plan, kind)]
+
+
+def stale_once(read: Callable[[Sequence[int]], dict[int, CareTask]]) -> Callable[..., Any]:
+    """A stand-in for generation's read of the newest occurrences whose first answer is
+    "none yet", as a worker's read is when another writes right after it looked."""
+    calls = iter([True])
+
+    def read_once(plan_ids: Sequence[int]) -> dict[int, CareTask]:
+        return {} if next(calls, False) else read(plan_ids)
+
+    return read_once

@@ -13,6 +13,7 @@ from careloop.care.tests.care_builders import (
     enrolled,
     essentials,
     protocol,
+    stale_once,
     tasks,
 )
 
@@ -32,17 +33,19 @@ def test_the_database_refuses_a_second_copy_of_an_occurrence(admin):
         CareTask.objects.create(**copy)
 
 
-def test_generation_absorbs_an_occurrence_another_worker_created_first(admin):
+def test_generation_that_read_before_another_worker_wrote_creates_nothing_twice(admin, monkeypatch):
     plan = essentials()
     protocol(admin, plan, check_in())
     (care_plan,) = care_plans(enrolled(admin, plan, date(2026, 1, 1)))
     (first,) = tasks(care_plan)
-    activity = first.care_activity
+    # The first read misses the occurrence enrollment created, as a worker's read would if
+    # the other wrote without the plan's lock: the insert is refused, the plan read again.
+    monkeypatch.setattr(generation, "_last_tasks", stale_once(generation._last_tasks))
 
-    again = generation._create(care_plan, activity, 1, first.due_on, activity.timing)
+    again = generation.care_plan_generate(care_plan=care_plan, as_of=date(2026, 1, 1))
 
-    assert again is None
-    assert CareTask.objects.filter(care_activity=activity).count() == 1
+    assert again == []
+    assert list(CareTask.objects.filter(care_plan=care_plan)) == [first]
 
 
 def test_the_generate_command_runs_as_of_a_date_and_says_what_it_created(admin):
