@@ -18,8 +18,8 @@ ZONE = ZoneInfo("America/New_York")
 WEEKDAYS = [OpeningHours(weekday=day, opens=time(8), closes=time(17)) for day in range(5)]
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=ZONE)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZONE)
 
 
 def due(start: datetime, hours: float, *, opening=WEEKDAYS, holidays=()) -> datetime:
