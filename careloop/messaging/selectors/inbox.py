@@ -7,6 +7,7 @@ share the filter.
 """
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +27,19 @@ from careloop.messaging.models import (
     Topic,
 )
 from careloop.patients.models import Patient
+
+
+class _Unread(TypedDict):
+    unread: bool
+
+
+# A thread with `unread` annotated: whether it holds something the reader has not read.
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    ThreadRow = WithAnnotations[Thread, _Unread]
+else:
+    ThreadRow = Thread
 
 
 class Inbox(StrEnum):
@@ -51,7 +65,7 @@ def _team_ids(user: User) -> list[int]:
     return list(MessagingTeam.objects.filter(role=user.role).values_list("id", flat=True))
 
 
-def inbox_threads(*, user: User, inbox: Inbox) -> QuerySet[Thread]:
+def inbox_threads(*, user: User, inbox: Inbox) -> QuerySet[ThreadRow]:
     """Open threads in one of a staff member's inboxes, each with `unread`.
 
     Mine: assigned to them. Team: routed to a team of their role. Unassigned: their teams'
@@ -88,18 +102,17 @@ def inbox_unread_count(*, user: User, inbox: Inbox) -> int:
     return threads.filter(_unread(user, patient_view=False)).count()
 
 
-def patient_threads(*, patient: Patient) -> QuerySet[Thread]:
+def patient_threads(*, patient: Patient) -> QuerySet[ThreadRow]:
     """A patient's own threads, newest activity first, with `unread` as they see it.
 
     Only for the patient's own portal (the caller has established it is theirs).
     """
-    reader = patient.user
     threads = Thread.objects.filter(patient=patient).select_related("team")
-    if reader is None:
-        return threads.order_by("-last_message_at", "-id")
-    return threads.annotate(unread=_unread(reader, patient_view=True)).order_by(
-        "-last_message_at", "-id"
-    )
+    if patient.user is None:
+        unread: Exists | Value = Value(False)
+    else:
+        unread = _unread(patient.user, patient_view=True)
+    return threads.annotate(unread=unread).order_by("-last_message_at", "-id")
 
 
 def reply_templates(*, topic: Topic | str = "") -> list[ReplyTemplate]:

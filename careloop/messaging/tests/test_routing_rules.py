@@ -10,7 +10,7 @@ from careloop.core import clock
 from careloop.core.errors import ValidationFailed
 from careloop.messaging.errors import NoRoute
 from careloop.messaging.models import Assignment, RoutingTarget, Topic
-from careloop.messaging.services.routing import out_of_office_add
+from careloop.messaging.services.routing import out_of_office_add, routing_rule_save
 from careloop.messaging.tests.messaging_builders import (
     concierge,
     member,
@@ -139,7 +139,9 @@ def test_a_topic_without_a_rule_is_refused_and_nothing_is_stored(admin, clinical
 def test_a_rule_without_a_team_is_refused_naming_the_field_and_rule(admin, clinical):
     before = snapshot()
     with pytest.raises(ValidationFailed) as refusal:
-        rule(admin, Topic.LAB_RESULTS, RoutingTarget.TEAM, None)
+        routing_rule_save(
+            actor=admin, topic=Topic.LAB_RESULTS, target=RoutingTarget.TEAM, team=None
+        )
     (error,) = refusal.value.errors
     assert error.field == "team"
     assert "Lab results" in error.message
