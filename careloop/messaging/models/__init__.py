@@ -1,3 +1,4 @@
+from careloop.messaging.models.attachments import Attachment
 from careloop.messaging.models.clocks import ResponseClock
 from careloop.messaging.models.routing import (
     Assignment,
@@ -22,6 +23,7 @@ from careloop.messaging.models.threads import (
 
 __all__ = [
     "Assignment",
+    "Attachment",
     "LapsedMembershipMessaging",
     "Message",
     "MessageKind",

@@ -6,6 +6,7 @@ every message sent before and none sent at the same time. Messages are never edi
 deleted; a correction is a new message.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from careloop.messaging.access import thread_refusal
+from careloop.messaging.attachments import AttachmentUpload
 from careloop.messaging.errors import DailyLimitReached, MessagingNotAllowed, ThreadClosed
 from careloop.messaging.lifecycle import ThreadAction
 from careloop.messaging.models import (
@@ -29,6 +31,11 @@ from careloop.messaging.models import (
     Topic,
 )
 from careloop.messaging.selectors.eligibility import Eligibility, messaging_eligibility
+from careloop.messaging.services.attachments import (
+    attachments_check,
+    attachments_store,
+    kept_only_on_success,
+)
 from careloop.messaging.services.clocks import clock_start, clocks_answer
 from careloop.messaging.services.notices import (
     notify_assignee_of_message,
@@ -135,7 +142,14 @@ def _locked(thread: Thread) -> Thread:
     )
 
 
-def thread_start(*, actor: User, topic: Topic | str, body: str, subject: str = "") -> Thread:
+def thread_start(
+    *,
+    actor: User,
+    topic: Topic | str,
+    body: str,
+    subject: str = "",
+    attachments: Sequence[AttachmentUpload] = (),
+) -> Thread:
     """A patient opens a thread with its first message; routing decides who answers.
 
     Refused, with nothing stored, when the body is empty, the topic unknown, the patient may
@@ -151,13 +165,15 @@ def thread_start(*, actor: User, topic: Topic | str, body: str, subject: str = "
     subject = (subject or "").strip()
     if len(subject) > 200:
         errors.append(FieldError("subject", "A subject holds at most 200 characters.", "too_long"))
-    try:
-        text = clean_body(body)
-    except ValidationFailed as refusal:
-        errors.extend(refusal.errors)
+    for check in (lambda: clean_body(body), lambda: attachments_check(attachments)):
+        try:
+            check()
+        except ValidationFailed as refusal:
+            errors.extend(refusal.errors)
     if errors:
         raise ValidationFailed(errors)
-    with transaction.atomic():
+    text = clean_body(body)
+    with kept_only_on_success() as written, transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).first()
         eligibility = _writable(patient)
         now = clock.now()
@@ -187,6 +203,7 @@ def thread_start(*, actor: User, topic: Topic | str, body: str, subject: str = "
         message = _write(
             thread=thread, author=actor, from_patient=True, kind=MessageKind.MESSAGE, body=text
         )
+        attachments_store(message=message, uploads=attachments, now=now, written=written)
         assert eligibility.target_business_hours is not None
         clock_start(
             message=message, target_business_hours=eligibility.target_business_hours, now=now
@@ -202,6 +219,7 @@ def thread_start(*, actor: User, topic: Topic | str, body: str, subject: str = "
                 "team": route.team.pk,
                 "assignee": route.assignee.pk if route.assignee is not None else None,
                 "message": message.pk,
+                "attachments": len(attachments),
             },
         )
         if route.assignee is not None:
@@ -209,11 +227,18 @@ def thread_start(*, actor: User, topic: Topic | str, body: str, subject: str = "
     return thread
 
 
-def message_send(*, actor: User, thread: Thread, body: str) -> Message:
+def message_send(
+    *,
+    actor: User,
+    thread: Thread,
+    body: str,
+    attachments: Sequence[AttachmentUpload] = (),
+) -> Message:
     """A message in an open thread: from its patient (starting a response clock) or a staff
     reply (answering every waiting clock, and telling the patient, throttled)."""
     text = clean_body(body)
-    with transaction.atomic():
+    attachments_check(attachments)
+    with kept_only_on_success() as written, transaction.atomic():
         locked = _locked(thread)
         refusal = thread_refusal(actor, locked, Capability.MESSAGE_REPLY)
         if refusal is not None:
@@ -226,6 +251,8 @@ def message_send(*, actor: User, thread: Thread, body: str) -> Message:
             )
         now = clock.now()
         if actor.is_patient:
+            # The daily limit counts across threads: the patient's row serializes their sends.
+            Patient.objects.select_for_update().filter(pk=locked.patient_id).first()
             eligibility = _writable(locked.patient)
             _within_daily_limit(actor, eligibility, now)
             message = _write(
@@ -252,13 +279,18 @@ def message_send(*, actor: User, thread: Thread, body: str) -> Message:
             )
             clocks_answer(thread=locked, reply=message, now=now)
             notify_patient_of_reply(locked)
+        attachments_store(message=message, uploads=attachments, now=now, written=written)
         audit_record(
             action="message.send",
             actor=actor,
             patient_id=locked.patient_id,
             object_type="message",
             object_id=message.pk,
-            detail={"thread": locked.pk, "from_patient": message.from_patient},
+            detail={
+                "thread": locked.pk,
+                "from_patient": message.from_patient,
+                "attachments": len(attachments),
+            },
         )
     thread.refresh_from_db()
     return message

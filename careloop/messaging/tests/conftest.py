@@ -28,3 +28,9 @@ def ann_in_concierge(admin: User, provider: User, patient_ann: Patient, clinical
 @pytest.fixture
 def ann_thread(ann_in_concierge: Patient) -> Thread:
     return start(ann_in_concierge)
+
+
+@pytest.fixture(autouse=True)
+def attachment_folder(settings, tmp_path):
+    settings.MESSAGING_ATTACHMENT_DIR = tmp_path / "attachments"
+    return settings.MESSAGING_ATTACHMENT_DIR
