@@ -121,3 +121,17 @@ def reply_templates(*, topic: Topic | str = "") -> list[ReplyTemplate]:
     if topic:
         templates = templates.filter(Q(topic=topic) | Q(topic=""))
     return sorted(templates, key=lambda template: (template.topic == "", template.name))
+
+
+def threads_of_patient(*, user: User, patient: Patient) -> QuerySet[ThreadRow]:
+    """A patient's threads that a staff member may read (for the chart), newest first."""
+    if not has_capability(user, Capability.MESSAGE_VIEW):
+        raise PermissionDenied(f"Your role does not allow {Capability.MESSAGE_VIEW.value}.")
+    threads = Thread.objects.filter(patient=patient)
+    if not has_capability(user, Capability.MESSAGE_VIEW_ALL):
+        threads = threads.filter(Q(team_id__in=_team_ids(user)) | Q(assignee=user))
+    return (
+        threads.select_related("team", "assignee")
+        .annotate(unread=_unread(user, patient_view=False))
+        .order_by("-last_message_at", "-id")
+    )
