@@ -9,7 +9,10 @@ from careloop.messaging.models.threads import Message, Thread
 class ResponseClock(models.Model):
     """The response-time target of one patient message.
 
-    `warn_at` and `due_at` are computed when the message arrives (business hours, holidays
+    `plan` is the tier the target came from, and `response_business_seconds` the business
+    time the reply took, both fixed when they happen, so the figures per plan and person are
+    sums and counts rather than a replay of the calendar. `warn_at` and `due_at` are computed
+    when the message arrives (business hours, holidays
     and time zone as they were then). A staff reply answers every waiting clock of the
     thread; closing the thread stops them. `warned_at` and `breached_at` are set by a
     conditional UPDATE (only while still empty) in the same transaction as the notices, so
@@ -18,6 +21,9 @@ class ResponseClock(models.Model):
 
     message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="clock")
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="clocks")
+    plan = models.ForeignKey(
+        "memberships.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     target_business_hours = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     warn_at = models.DateTimeField()
@@ -29,6 +35,9 @@ class ResponseClock(models.Model):
         Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     stopped_at = models.DateTimeField(null=True, blank=True)
+    response_business_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Business time from the message to the reply."
+    )
 
     class Meta:
         ordering = ["started_at", "id"]

@@ -5,13 +5,16 @@ from datetime import datetime
 
 from django.db.models import Min
 
+from careloop.memberships.models import Plan
 from careloop.messaging.models import Message, ResponseClock, Thread
 from careloop.messaging.selectors.calendar import business_calendar, warn_share
 
 WAITING = {"answered_at__isnull": True, "stopped_at__isnull": True}
 
 
-def clock_start(*, message: Message, target_business_hours: int, now: datetime) -> ResponseClock:
+def clock_start(
+    *, message: Message, target_business_hours: int, now: datetime, plan: Plan | None = None
+) -> ResponseClock:
     """Start the clock of a patient message: due after the plan's business hours, with the
     warning at CARELOOP_MESSAGING_WARN_AT_PERCENT of them."""
     calendar = business_calendar()
@@ -20,6 +23,7 @@ def clock_start(*, message: Message, target_business_hours: int, now: datetime) 
     clock = ResponseClock.objects.create(
         message=message,
         thread=message.thread,
+        plan=plan,
         target_business_hours=target_business_hours,
         started_at=now,
         warn_at=warn_at,
@@ -30,12 +34,21 @@ def clock_start(*, message: Message, target_business_hours: int, now: datetime) 
 
 
 def clocks_answer(*, thread: Thread, reply: Message, now: datetime) -> int:
-    """A staff reply answers every patient message of the thread still waiting."""
-    answered = ResponseClock.objects.filter(thread=thread, **WAITING).update(
-        answered_at=now, answered_by=reply
-    )
+    """A staff reply answers every patient message of the thread still waiting, recording the
+    business time each waited."""
+    waiting = list(ResponseClock.objects.filter(thread=thread, **WAITING))
+    if waiting:
+        calendar = business_calendar()
+        for clock in waiting:
+            clock.answered_at = now
+            clock.answered_by = reply
+            elapsed = calendar.elapsed(clock.started_at, now)
+            clock.response_business_seconds = int(elapsed.total_seconds())
+        ResponseClock.objects.bulk_update(
+            waiting, ["answered_at", "answered_by", "response_business_seconds"]
+        )
     _refresh_due(thread)
-    return answered
+    return len(waiting)
 
 
 def clocks_stop(*, thread: Thread, now: datetime) -> int:

@@ -206,7 +206,10 @@ def thread_start(
         attachments_store(message=message, uploads=attachments, now=now, written=written)
         assert eligibility.target_business_hours is not None
         clock_start(
-            message=message, target_business_hours=eligibility.target_business_hours, now=now
+            message=message,
+            target_business_hours=eligibility.target_business_hours,
+            plan=eligibility.membership.plan if eligibility.membership is not None else None,
+            now=now,
         )
         audit_record(
             action="message.thread_start",
@@ -266,6 +269,7 @@ def message_send(
             clock_start(
                 message=message,
                 target_business_hours=eligibility.target_business_hours,
+                plan=eligibility.membership.plan if eligibility.membership is not None else None,
                 now=now,
             )
             notify_assignee_of_message(locked)
