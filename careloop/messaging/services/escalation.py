@@ -1,12 +1,12 @@
 """Response-time escalation: warn the assignee at a share of the target, the team lead at
 breach, each once.
 
-Each warning or breach is its own transaction: a conditional UPDATE stamps `warned_at` (or
-`breached_at`) only while it is still empty and the clock still waiting, and the notices and
-audit row are written only when that UPDATE changed the row. A second worker sweeping at the
-same moment waits on the row lock, finds the stamp and sends nothing; a rerun finds nothing
-to do. A clock already past due when the sweep first sees it is not warned about, only
-breached (two notices in one sweep would read as a fault).
+Each warning or breach is its own transaction, under the thread's row lock: a conditional
+UPDATE stamps `warned_at` (or `breached_at`) only while it is still empty and the clock still
+waiting, and the notices and audit row are written only when that UPDATE changed the row. A
+second worker sweeping at the same moment waits on the lock, finds the stamp and sends
+nothing; a rerun finds nothing to do. A clock already past due when the sweep first sees it
+is not warned about, only breached (two notices in one sweep would read as a fault).
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from django.db import transaction
 from careloop.accounts.models import User
 from careloop.accounts.roles import Role
 from careloop.audit.services import audit_record
-from careloop.messaging.models import ResponseClock, ThreadStatus
+from careloop.messaging.models import ResponseClock, Thread, ThreadStatus
 from careloop.messaging.services.notices import notify_response_breach, notify_response_warning
 
 
@@ -58,8 +58,15 @@ def _stamp(clock: ResponseClock, field: str, now: datetime) -> bool:
     )
 
 
+def _lock_thread(clock: ResponseClock) -> None:
+    # Thread first, then clock: the order a reply or a close takes them, so a sweep and a
+    # reply at the same moment queue instead of deadlocking.
+    Thread.objects.select_for_update().filter(pk=clock.thread_id).values_list("id").first()
+
+
 def _warn(clock: ResponseClock, now: datetime) -> bool:
     with transaction.atomic():
+        _lock_thread(clock)
         if not _stamp(clock, "warned_at", now):
             return False
         recipients = _warning_recipients(clock)
@@ -78,6 +85,7 @@ def _warn(clock: ResponseClock, now: datetime) -> bool:
 
 def _breach(clock: ResponseClock, now: datetime) -> bool:
     with transaction.atomic():
+        _lock_thread(clock)
         if not _stamp(clock, "breached_at", now):
             return False
         recipients = _breach_recipients(clock)

@@ -34,6 +34,8 @@ def _record(thread: Thread, recipient: User, kind: str, now: datetime) -> None:
 
 
 def _staff_notice(thread: Thread, recipient: User, kind: str, subject: str, lead: str) -> None:
+    if not recipient.email:
+        return
     now = clock.now()
     body = f"{lead}\n\nOpen thread #{thread.pk} in Careloop: {settings.PORTAL_BASE_URL}/staff/"
     notification_enqueue(
