@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "careloop.billing",
     "careloop.scheduling",
     "careloop.care",
+    "careloop.messaging",
     "careloop.api",
     "careloop.web",
     "careloop.demo",
@@ -233,6 +234,43 @@ if not 1 <= CARE_HORIZON_DAYS <= 90:
 CARE_ESCALATE_AFTER_DAYS = env_int("CARELOOP_CARE_ESCALATE_AFTER_DAYS", 3)
 if not 1 <= CARE_ESCALATE_AFTER_DAYS <= 90:
     raise ConfigurationError("CARELOOP_CARE_ESCALATE_AFTER_DAYS must be from 1 to 90")
+
+# Messaging: the assignee is warned at this share of a response-time target; a patient or
+# staff member hears of new messages in one thread at most once per this many minutes.
+MESSAGING_WARN_AT_PERCENT = env_int("CARELOOP_MESSAGING_WARN_AT_PERCENT", 75)
+if not 1 <= MESSAGING_WARN_AT_PERCENT <= 100:
+    raise ConfigurationError("CARELOOP_MESSAGING_WARN_AT_PERCENT must be from 1 to 100")
+MESSAGING_NOTIFY_EVERY_MINUTES = env_int("CARELOOP_MESSAGING_NOTIFY_EVERY_MINUTES", 15)
+if not 0 <= MESSAGING_NOTIFY_EVERY_MINUTES <= 24 * 60:
+    raise ConfigurationError("CARELOOP_MESSAGING_NOTIFY_EVERY_MINUTES must be from 0 to 1440")
+MESSAGING_BODY_MAX_CHARS = env_int("CARELOOP_MESSAGING_BODY_MAX_CHARS", 10_000)
+if MESSAGING_BODY_MAX_CHARS < 1:
+    raise ConfigurationError("CARELOOP_MESSAGING_BODY_MAX_CHARS must be at least 1")
+# Message attachments live outside the database, under random names, in this folder; only
+# these types (checked against the file's content), up to this size.
+MESSAGING_ATTACHMENT_DIR = Path(
+    env_str("CARELOOP_MESSAGING_ATTACHMENT_DIR", str(DATA_DIR / "attachments"))
+)
+MESSAGING_ATTACHMENT_MAX_BYTES = env_int("CARELOOP_MESSAGING_ATTACHMENT_MAX_BYTES", 10_000_000)
+if MESSAGING_ATTACHMENT_MAX_BYTES < 1:
+    raise ConfigurationError("CARELOOP_MESSAGING_ATTACHMENT_MAX_BYTES must be at least 1")
+MESSAGING_ATTACHMENT_TYPES = env_list(
+    "CARELOOP_MESSAGING_ATTACHMENT_TYPES",
+    ["application/pdf", "image/png", "image/jpeg", "text/plain"],
+)
+_UNSNIFFABLE = set(MESSAGING_ATTACHMENT_TYPES) - {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "text/plain",
+}
+if _UNSNIFFABLE:
+    raise ConfigurationError(
+        "CARELOOP_MESSAGING_ATTACHMENT_TYPES may list only types Careloop can recognise "
+        f"from content (application/pdf, image/png, image/jpeg, image/gif, text/plain), "
+        f"not {', '.join(sorted(_UNSNIFFABLE))}"
+    )
 
 # Payments: the sandbox gateway by default; Stripe needs its three keys in production.
 PAYMENT_GATEWAY = env_choice("CARELOOP_PAYMENT_GATEWAY", "sandbox", ("sandbox", "stripe"))

@@ -48,6 +48,11 @@ class Capability(StrEnum):
     LAB_RESULT_VIEW = "lab_result.view"
     LAB_MANAGE = "lab.manage"
     LAB_REVIEW = "lab.review"
+    MESSAGE_VIEW = "message.view"
+    MESSAGE_VIEW_ALL = "message.view_all"
+    MESSAGE_REPLY = "message.reply"
+    MESSAGE_ASSIGN = "message.assign"
+    MESSAGING_CONFIGURE = "messaging.configure"
 
 
 _ALL_STAFF = frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR, Role.FRONT_DESK, Role.BILLING})
@@ -106,6 +111,16 @@ POLICY: dict[Capability, frozenset[Role]] = {
     # done, never what a note says (minimum necessary).
     Capability.NOTE_READ: frozenset({Role.PROVIDER, Role.COORDINATOR}),
     Capability.NOTE_WRITE: frozenset({Role.PROVIDER, Role.COORDINATOR}),
+    # Secure messages: every staff role answers the threads routed to its team or assigned
+    # to it (the desk answers scheduling, billing answers billing); only clinical staff and
+    # admins read every thread (minimum necessary). Assigning others is for the people who
+    # run the inboxes; anyone who can reply may claim an unassigned thread.
+    Capability.MESSAGE_VIEW: _ALL_STAFF,
+    Capability.MESSAGE_VIEW_ALL: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
+    Capability.MESSAGE_REPLY: _ALL_STAFF,
+    Capability.MESSAGE_ASSIGN: frozenset({Role.ADMIN, Role.PROVIDER, Role.COORDINATOR}),
+    # Teams, routing rules, reply templates and the past-due policy.
+    Capability.MESSAGING_CONFIGURE: frozenset({Role.ADMIN}),
 }
 
 

@@ -72,6 +72,7 @@ def test_a_tick_enqueues_every_registered_job_that_is_due():
         "care_work_generate",
         "deliver_due_notifications",
         "grant_current_entitlements",
+        "messaging_escalate",
         "prune_background_records",
     ]
     clock.advance(timedelta(seconds=15))

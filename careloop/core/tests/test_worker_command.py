@@ -34,6 +34,7 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
         "care_work_generate",
         "deliver_due_notifications",
         "grant_current_entitlements",
+        "messaging_escalate",
         "prune_background_records",
     }
     assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
@@ -44,6 +45,7 @@ def test_once_ticks_the_scheduler_and_runs_every_ready_task():
         ("careloop.core.tasks.prune_background_records", "SUCCESSFUL"),
         ("careloop.memberships.tasks.apply_due_scheduled_changes", "SUCCESSFUL"),
         ("careloop.memberships.tasks.grant_current_entitlements", "SUCCESSFUL"),
+        ("careloop.messaging.tasks.messaging_escalate_due", "SUCCESSFUL"),
         ("careloop.notifications.tasks.deliver_due_notifications", "SUCCESSFUL"),
         ("careloop.notifications.tasks.deliver_notification", "SUCCESSFUL"),
         ("careloop.scheduling.tasks.appointment_reminders_due", "SUCCESSFUL"),

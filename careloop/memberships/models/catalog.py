@@ -78,6 +78,11 @@ class Plan(models.Model):
     messaging_priority = models.CharField(
         max_length=10, choices=MessagingPriority.choices, default=MessagingPriority.STANDARD
     )
+    messaging_daily_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Messages a patient may send a day (clinic calendar day); empty for no limit.",
+    )
     rank = models.PositiveIntegerField(
         default=0, help_text="Higher ranks are richer tiers; tells an upgrade from a downgrade."
     )

@@ -1,0 +1,98 @@
+"""Response-time figures for the SLA dashboard: per plan and per person.
+
+Counts are SQL aggregates over the response clocks that started in the range; the median is
+taken in Python over one integer column (the business seconds each reply took, recorded when
+it was sent), so no calendar is replayed here.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
+
+from django.db.models import Count, F, Q, QuerySet
+
+from careloop.messaging.models import ResponseClock
+
+ANSWERED = Q(answered_at__isnull=False)
+LATE = Q(answered_at__gt=F("due_at"))
+
+
+@dataclass(frozen=True)
+class ResponseFigures:
+    """One row of the dashboard. `measured` counts messages answered or already past due;
+    `breaches` those answered late or still waiting past due."""
+
+    key: int | None
+    label: str
+    messages: int
+    answered: int
+    within_target: int
+    breaches: int
+    members: int
+    median_response_hours: float | None
+
+    @property
+    def measured(self) -> int:
+        return self.within_target + self.breaches
+
+    @property
+    def share_within_target(self) -> float | None:
+        return self.within_target / self.measured if self.measured else None
+
+    @property
+    def messages_per_member(self) -> float | None:
+        return self.messages / self.members if self.members else None
+
+
+def _clocks(since: datetime, until: datetime) -> QuerySet[ResponseClock]:
+    return ResponseClock.objects.filter(started_at__gte=since, started_at__lt=until)
+
+
+def _figures(
+    clocks: QuerySet[ResponseClock], key: str, label: str, until: datetime
+) -> list[ResponseFigures]:
+    waiting_late = Q(answered_at__isnull=True, stopped_at__isnull=True, due_at__lte=until)
+    rows = (
+        clocks.values(key, label)
+        .annotate(
+            messages=Count("id"),
+            answered=Count("id", filter=ANSWERED),
+            within_target=Count("id", filter=ANSWERED & ~LATE),
+            breaches=Count("id", filter=(ANSWERED & LATE) | waiting_late),
+            members=Count("thread__patient", distinct=True),
+        )
+        .order_by(label, key)
+    )
+    seconds: dict[int | None, list[int]] = defaultdict(list)
+    for group, spent in clocks.filter(response_business_seconds__isnull=False).values_list(
+        key, "response_business_seconds"
+    ):
+        seconds[group].append(spent)
+    return [
+        ResponseFigures(
+            key=row[key],
+            label=row[label] or "",
+            messages=row["messages"],
+            answered=row["answered"],
+            within_target=row["within_target"],
+            breaches=row["breaches"],
+            members=row["members"],
+            median_response_hours=(
+                round(median(seconds[row[key]]) / 3600, 2) if seconds[row[key]] else None
+            ),
+        )
+        for row in rows
+    ]
+
+
+def response_figures_by_plan(*, since: datetime, until: datetime) -> list[ResponseFigures]:
+    """Per plan (the tier each message's target came from), for messages sent in the range."""
+    return _figures(_clocks(since, until), "plan_id", "plan__name", until)
+
+
+def response_figures_by_person(*, since: datetime, until: datetime) -> list[ResponseFigures]:
+    """Per person who answered (unanswered messages count under nobody, key None)."""
+    return _figures(
+        _clocks(since, until), "answered_by__author_id", "answered_by__author__username", until
+    )

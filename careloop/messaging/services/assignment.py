@@ -1,0 +1,182 @@
+"""Claiming, assigning, reassigning, closing and reopening threads.
+
+`thread_transition` is the one function that changes a thread's status or assignee: it locks
+the thread, checks the lifecycle table, records a ThreadChange (who, when, why) and an audit
+row in one transaction.
+"""
+
+from typing import Final
+
+from django.db import transaction
+
+from careloop.accounts.models import User
+from careloop.accounts.policy import Capability
+from careloop.accounts.roles import STAFF_ROLES, Role
+from careloop.audit.services import audit_record
+from careloop.core import clock
+from careloop.core.errors import Conflict, ValidationFailed
+from careloop.messaging.access import thread_refusal
+from careloop.messaging.lifecycle import ThreadAction, thread_target
+from careloop.messaging.models import Thread, ThreadChange, ThreadStatus
+from careloop.messaging.services.clocks import clocks_stop
+from careloop.messaging.services.notices import notify_assignment
+
+
+class _Unchanged:
+    pass
+
+
+UNCHANGED: Final = _Unchanged()
+
+
+def _required_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed.single("reason", "Say why (it is kept in the history).", "required")
+    return reason
+
+
+def _check_assignee(assignee: User | None) -> None:
+    if assignee is not None and (not assignee.is_active or Role(assignee.role) not in STAFF_ROLES):
+        raise ValidationFailed.single(
+            "assignee", "Assign the thread to an active staff member.", "not_staff"
+        )
+
+
+def thread_transition(
+    *,
+    actor: User,
+    thread: Thread,
+    action: ThreadAction,
+    capability: Capability,
+    assignee: User | _Unchanged | None = UNCHANGED,
+    reason: str = "",
+    expect_unassigned: bool = False,
+) -> Thread:
+    """Apply `action` to the thread: check who may, check the lifecycle table, record history
+    and the audit row; nothing changes when any check refuses."""
+    with transaction.atomic():
+        locked = (
+            Thread.objects.select_for_update(of=("self",))
+            .select_related("patient", "team", "assignee")
+            .get(pk=thread.pk)
+        )
+        refusal = thread_refusal(actor, locked, capability)
+        if refusal is not None:
+            raise refusal
+        current = ThreadStatus(locked.status)
+        target = thread_target(current, action)
+        if expect_unassigned and locked.assignee is not None:
+            raise Conflict(
+                f"The thread is already assigned to {locked.assignee.get_full_name()}; "
+                "reassign it with a reason instead.",
+                code="thread_already_assigned",
+            )
+        before = locked.assignee
+        now = clock.now()
+        locked.status = target
+        if isinstance(assignee, User) or assignee is None:
+            if (assignee.pk if assignee else None) == (before.pk if before else None):
+                raise ValidationFailed.single(
+                    "assignee", "The thread is already assigned that way.", "unchanged"
+                )
+            locked.assignee = assignee
+        if target == ThreadStatus.CLOSED:
+            locked.closed_at = now
+            clocks_stop(thread=locked, now=now)
+        elif current == ThreadStatus.CLOSED:
+            locked.closed_at = None
+        locked.updated_at = now
+        locked.save(update_fields=["status", "assignee", "closed_at", "updated_at"])
+        ThreadChange.objects.create(
+            thread=locked,
+            action=action.value,
+            from_status=current,
+            to_status=target,
+            from_assignee=before,
+            to_assignee=locked.assignee,
+            recorded_at=now,
+            actor=actor,
+            reason=reason,
+        )
+        audit_record(
+            action=f"message.thread_{action.value}",
+            actor=actor,
+            patient_id=locked.patient_id,
+            object_type="message_thread",
+            object_id=locked.pk,
+            detail={
+                "from": str(current),
+                "to": str(target),
+                "from_assignee": before.pk if before else None,
+                "to_assignee": locked.assignee_id,
+            },
+        )
+        changed_hands = locked.assignee_id != (before.pk if before else None)
+        if locked.assignee is not None and changed_hands and locked.assignee_id != actor.pk:
+            notify_assignment(locked, locked.assignee)
+    thread.refresh_from_db()
+    return thread
+
+
+def thread_claim(*, actor: User, thread: Thread) -> Thread:
+    """Take an unassigned thread of one's team."""
+    return thread_transition(
+        actor=actor,
+        thread=thread,
+        action=ThreadAction.CLAIM,
+        capability=Capability.MESSAGE_REPLY,
+        assignee=actor,
+        expect_unassigned=True,
+    )
+
+
+def thread_assign(*, actor: User, thread: Thread, assignee: User, reason: str = "") -> Thread:
+    """Give an unassigned thread to a staff member."""
+    _check_assignee(assignee)
+    return thread_transition(
+        actor=actor,
+        thread=thread,
+        action=ThreadAction.ASSIGN,
+        capability=Capability.MESSAGE_ASSIGN,
+        assignee=assignee,
+        reason=reason.strip(),
+        expect_unassigned=True,
+    )
+
+
+def thread_reassign(*, actor: User, thread: Thread, assignee: User | None, reason: str) -> Thread:
+    """Move an assigned thread to someone else (or back to the team's pool with None), with a
+    reason. The current assignee may hand their own thread on; others need message.assign."""
+    reason = _required_reason(reason)
+    _check_assignee(assignee)
+    own = thread.assignee_id is not None and thread.assignee_id == actor.pk
+    return thread_transition(
+        actor=actor,
+        thread=thread,
+        action=ThreadAction.REASSIGN,
+        capability=Capability.MESSAGE_REPLY if own else Capability.MESSAGE_ASSIGN,
+        assignee=assignee,
+        reason=reason,
+    )
+
+
+def thread_close(*, actor: User, thread: Thread, reason: str = "") -> Thread:
+    """Close the thread; its waiting response clocks stop (no warning or breach follows)."""
+    return thread_transition(
+        actor=actor,
+        thread=thread,
+        action=ThreadAction.CLOSE,
+        capability=Capability.MESSAGE_REPLY,
+        reason=reason.strip(),
+    )
+
+
+def thread_reopen(*, actor: User, thread: Thread, reason: str = "") -> Thread:
+    return thread_transition(
+        actor=actor,
+        thread=thread,
+        action=ThreadAction.REOPEN,
+        capability=Capability.MESSAGE_REPLY,
+        reason=reason.strip(),
+    )

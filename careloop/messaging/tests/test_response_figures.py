@@ -1,0 +1,45 @@
+"""Figures per plan and person: replies within target, breaches, median business hours."""
+
+from datetime import UTC, datetime
+
+from careloop.core import clock
+from careloop.messaging.models import ResponseClock
+from careloop.messaging.selectors.figures import (
+    response_figures_by_person,
+    response_figures_by_plan,
+)
+from careloop.messaging.services.threads import message_send
+from careloop.messaging.tests.messaging_builders import start
+
+SINCE = datetime(2026, 3, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 3, 10, tzinfo=UTC)
+
+
+def test_a_reply_records_the_business_time_it_took(ann_thread, provider):
+    # Written Monday 09:00 Chicago, answered 17:00 UTC = 11:00 there: two business hours.
+    clock.freeze(datetime(2026, 3, 2, 17, tzinfo=UTC))
+    message_send(actor=provider, thread=ann_thread, body="Yes.")
+    assert ResponseClock.objects.get().response_business_seconds == 2 * 3600
+
+
+def test_figures_count_replies_in_time_late_and_still_waiting(ann_thread, patient_ann, provider):
+    clock.freeze(datetime(2026, 3, 2, 17, tzinfo=UTC))
+    message_send(actor=provider, thread=ann_thread, body="In time.")
+    # Tuesday 09:00 Chicago: a second question, answered 6 business hours later (late).
+    clock.freeze(datetime(2026, 3, 3, 15, tzinfo=UTC))
+    message_send(actor=patient_ann.user, thread=ann_thread, body="Another question.")
+    clock.freeze(datetime(2026, 3, 3, 21, tzinfo=UTC))
+    message_send(actor=provider, thread=ann_thread, body="Late.")
+    # Wednesday 09:00 Chicago: a third, never answered (due 13:00).
+    clock.freeze(datetime(2026, 3, 4, 15, tzinfo=UTC))
+    start(patient_ann, "A new question.")
+
+    (plan,) = response_figures_by_plan(since=SINCE, until=UNTIL)
+    assert (plan.label, plan.messages, plan.answered) == ("Concierge", 3, 2)
+    assert (plan.within_target, plan.breaches, plan.members) == (1, 2, 1)
+    assert plan.median_response_hours == 4.0  # of 2 and 6 hours
+    assert plan.share_within_target == 1 / 3
+
+    people = {row.label: row for row in response_figures_by_person(since=SINCE, until=UNTIL)}
+    assert people["provider_pat"].answered == 2
+    assert people[""].messages == 1
