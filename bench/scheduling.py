@@ -206,7 +206,9 @@ def run(arguments: argparse.Namespace) -> None:
         for first in firsts[:20]:
             search(first)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
     timings, found = [], []
     for first in firsts:
         begun = time.perf_counter()

@@ -147,7 +147,7 @@ def free_slots(
     slots: list[Slot] = []
     # A provider's calendars at several locations share one busy and one time-off list.
     shared: dict[tuple[int, int], Forbidden] = {}
-    length = micros(request.duration)
+    length = request.duration
     for calendar in calendars:
         key = (id(calendar.busy), id(calendar.time_off))
         if key not in shared:
@@ -155,12 +155,17 @@ def free_slots(
         forbidden = shared[key]
         provider_id, location_id = calendar.provider_id, calendar.location_id
         weekdays = {hours.weekday for hours in calendar.hours}
+        grids = _calendar_grids(calendar.hours, calendar.breaks, calendar.zone, forbidden.step)
         for day in _days(first_day, last_day):
             if day.weekday() not in weekdays or day in calendar.holidays:
                 continue
-            for start in _free_starts(calendar, day, forbidden):
+            if day not in grids:
+                if len(grids) >= DAYS_KEPT:  # a long-running server moves on through the year
+                    grids.clear()
+                grids[day] = _day_grids(calendar, day, forbidden.step)
+            for start in _free_starts(grids[day], forbidden):
                 begins = moment(start)
-                slots.append(Slot(begins, provider_id, location_id, moment(start + length)))
+                slots.append(Slot(begins, provider_id, location_id, begins + length))
     slots.sort()
     return slots
 
@@ -211,7 +216,8 @@ def day_slots(calendar: ProviderCalendar, day: date, request: SlotRequest) -> It
     if day in calendar.holidays:
         return
     length = request.duration
-    for start in _free_starts(calendar, day, Forbidden.of(calendar, request)):
+    grids = _day_grids(calendar, day, micros(request.step))
+    for start in _free_starts(grids, Forbidden.of(calendar, request)):
         begins = moment(start)
         yield Slot(begins, calendar.provider_id, calendar.location_id, begins + length)
 
@@ -221,15 +227,15 @@ def day_slots(calendar: ProviderCalendar, day: date, request: SlotRequest) -> It
 Grid = tuple[int, int, "range | tuple[int, ...]", bool]
 
 
-def _free_starts(calendar: ProviderCalendar, day: date, forbidden: Forbidden) -> list[int]:
-    """The free starts of one local day (not a holiday), in time order, in microseconds.
+def _free_starts(grids: tuple[Grid, ...], forbidden: Forbidden) -> list[int]:
+    """The free starts of one local day's grids (not a holiday), in time order, in
+    microseconds.
 
     A start s is free when the visit [s, s + duration) lies in an open window, s is on or
     after the earliest start, not excluded, and in no forbidden interval (`_clash` answers
     the same question for one start).
     """
     free: list[int] = []
-    grids = _day_grids(calendar.hours, calendar.breaks, calendar.zone, day, forbidden.step)
     for origin, end, starts, steady in grids:
         latest = end - forbidden.duration
         if steady:
@@ -287,22 +293,30 @@ def _changing_free(
     return free
 
 
-@lru_cache(maxsize=32768)
-def _day_grids(
-    hours: tuple[WeeklyTimes, ...],
-    breaks: tuple[WeeklyTimes, ...],
-    zone: ZoneInfo,
-    day: date,
-    step: int,
-) -> tuple[Grid, ...]:
-    """The grids of a day's open windows (holidays aside).
+# Days of grids kept per weekly calendar: two years of searches, a few megabytes in all.
+DAYS_KEPT = 730
 
-    Kept between searches: every search walks the same provider-days, and the answer depends
+
+@lru_cache(maxsize=1024)
+def _calendar_grids(
+    hours: tuple[WeeklyTimes, ...], breaks: tuple[WeeklyTimes, ...], zone: ZoneInfo, step: int
+) -> dict[date, tuple[Grid, ...]]:
+    """The grids of each day worked out so far for one weekly calendar, filled as searches
+    ask for days.
+
+    Kept between searches: every search walks the same provider-days, and a day's grids depend
     only on these arguments, so a changed calendar (new hours or breaks) asks with a new key
-    and is never answered from the old one.
+    and is never answered from the old one. The key is hashed once per calendar and search,
+    not once per day.
     """
-    calendar = ProviderCalendar(0, 0, zone, hours, breaks)
-    return tuple(_grid(zone, day, window, step) for window in open_windows(calendar, day))
+    return {}
+
+
+def _day_grids(calendar: ProviderCalendar, day: date, step: int) -> tuple[Grid, ...]:
+    """The grids of a day's open windows (holidays aside: the callers skip them, and the
+    grids are shared by calendars with other holidays)."""
+    weekly = ProviderCalendar(0, 0, calendar.zone, calendar.hours, calendar.breaks)
+    return tuple(_grid(calendar.zone, day, window, step) for window in open_windows(weekly, day))
 
 
 def _grid(zone: ZoneInfo, day: date, window: Span, step: int) -> Grid:
