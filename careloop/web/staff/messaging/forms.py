@@ -63,9 +63,14 @@ ACTIONS = {
 }
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} · {obj.get_role_display()}"
+
+
 class ThreadActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(action.value, label) for action, label in ACTIONS.items()])
-    assignee = forms.ModelChoiceField(
+    assignee = StaffChoiceField(
         queryset=User.objects.none(),
         required=False,
         label="Assign to",

@@ -117,7 +117,7 @@ def _thread_page(
         "plan": membership.plan if membership is not None else None,
         "eligibility": eligibility,
         "reply": reply,
-        "note": note or NoteForm(),
+        "note": note or NoteForm(prefix="note"),
         "act": act or ThreadActionForm(staff=staff),
         "actions": _allowed_actions(user, thread),
         "can_write": has_capability(user, Capability.MESSAGE_REPLY),
@@ -170,7 +170,7 @@ def message_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
 def message_note(request: HttpRequest, thread_id: int) -> HttpResponse:
     user = acting_user(request)
     thread = access_thread(user, thread_id, Capability.MESSAGE_REPLY, action="message.note_add")
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, prefix="note")
     if not form.is_valid():
         return _thread_page(request, thread, note=form, status=422)
     try:

@@ -70,7 +70,7 @@ def test_an_empty_reply_is_refused_beside_its_field_and_nothing_is_stored(ann_th
 
 def test_a_note_is_added_from_the_page(ann_thread, provider):
     response = signed_in_client(provider).post(
-        reverse("staff:message_note", args=[ann_thread.pk]), {"body": "Called pharmacy."}
+        reverse("staff:message_note", args=[ann_thread.pk]), {"note-body": "Called pharmacy."}
     )
     assert response.status_code == 302
     assert Message.objects.get(kind=MessageKind.NOTE).body == "Called pharmacy."
