@@ -63,7 +63,7 @@ ACTIONS = {
 }
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} · {obj.get_role_display()}"
 
