@@ -11,9 +11,7 @@ from careloop.messaging.tests.messaging_builders import start
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_thread_counts_once_for_its_assignee_and_reading_it_clears_it(
-    ann_thread, provider
-):
+def test_a_new_thread_counts_once_for_its_assignee_and_reading_it_clears_it(ann_thread, provider):
     assert staff_unread_count(user=provider) == 1
     thread_mark_read(actor=provider, thread=ann_thread)
     assert staff_unread_count(user=provider) == 0

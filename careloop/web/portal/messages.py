@@ -19,7 +19,7 @@ from careloop.accounts.policy import Capability
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.messaging.access import access_thread
 from careloop.messaging.errors import MessagingNotAllowed
-from careloop.messaging.models import Attachment, Thread, ThreadStatus, Topic
+from careloop.messaging.models import Attachment, RoutingRule, Thread, ThreadStatus, Topic
 from careloop.messaging.selectors.eligibility import Eligibility, messaging_eligibility
 from careloop.messaging.selectors.inbox import patient_threads
 from careloop.messaging.selectors.threads import staff_read_up_to, thread_messages
@@ -33,10 +33,19 @@ from careloop.web.staff.messaging.forms import MultipleFileField, uploads
 
 
 class StartForm(forms.Form):
-    topic = forms.ChoiceField(label="Topic", choices=[("", "Choose a topic"), *Topic.choices])
+    topic = forms.ChoiceField(label="Topic")
     subject = forms.CharField(label="Subject (optional)", max_length=200, required=False)
     body = forms.CharField(label="Message", required=False, widget=forms.Textarea({"rows": 6}))
     attachments = MultipleFileField(label="Attach files")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only topics someone answers: a topic without a routing rule would be refused.
+        routed = set(RoutingRule.objects.values_list("topic", flat=True))
+        self.fields["topic"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose a topic"),
+            *[(value, label) for value, label in Topic.choices if value in routed],
+        ]
 
 
 class WriteForm(forms.Form):

@@ -172,3 +172,16 @@ def test_an_ended_membership_closes_messaging_and_a_post_stores_nothing(ann):
     assert "What to do instead:" in body
     assert snapshot()["threads"] == before["threads"]
     assert not Message.objects.exists()
+
+
+def test_only_topics_with_a_routing_rule_are_offered(ann):
+    page = _client(ann).get(reverse("portal:message_start")).content.decode()
+    assert '<option value="clinical_question">Clinical question</option>' in page
+    assert 'value="billing"' not in page
+
+
+def test_a_past_due_membership_may_still_write_with_a_warning(ann):
+    Membership.objects.filter(members__patient=ann).update(status="past_due")
+    page = _client(ann).get(reverse("portal:message_start")).content.decode()
+    assert "has a payment past due. Please update your card" in page
+    assert "Send message" in page

@@ -3,9 +3,10 @@ note, saved reply templates, claim / assign / reassign / close / reopen, receipt
 bodies shown as text."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from careloop.messaging.models import Message, MessageKind, Thread, ThreadChange
+from careloop.messaging.models import Attachment, Message, MessageKind, Thread, ThreadChange
 from careloop.messaging.services.routing import reply_template_save
 from careloop.messaging.services.threads import note_add, thread_mark_read
 from careloop.messaging.tests.messaging_builders import snapshot, start
@@ -143,3 +144,57 @@ def test_the_chart_lists_the_patients_threads(ann_thread, provider, patient_ann)
     body = response.content.decode()
     assert ">Messages</h2>" in body
     assert reverse("staff:message_thread", args=[ann_thread.pk]) in body
+
+
+def test_a_reply_carries_a_file_that_downloads_only_for_those_who_may_read_the_thread(
+    ann_thread, provider, front_desk
+):
+    pdf = b"%PDF-1.4 lab sheet"
+    client = signed_in_client(provider)
+    response = client.post(
+        reverse("staff:message_reply", args=[ann_thread.pk]),
+        {
+            "body": "Your lab sheet is attached.",
+            "attachments": [SimpleUploadedFile("labs.pdf", pdf, content_type="application/pdf")],
+        },
+    )
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    url = reverse("staff:message_attachment", args=[attachment.pk])
+    assert url in _page(client, ann_thread)
+    download = client.get(url)
+    assert download.content == pdf
+    assert download["Content-Disposition"] == 'attachment; filename="labs.pdf"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert signed_in_client(front_desk).get(url).status_code == 403
+
+
+def test_a_file_whose_content_does_not_match_its_type_is_refused_and_nothing_is_sent(
+    ann_thread, provider
+):
+    before = snapshot()
+    response = signed_in_client(provider).post(
+        reverse("staff:message_reply", args=[ann_thread.pk]),
+        {
+            "body": "See attached.",
+            "attachments": [
+                SimpleUploadedFile("x.pdf", b"\x89PNG\r\n\x1a\nnot a pdf", "application/pdf")
+            ],
+        },
+    )
+    assert response.status_code == 422
+    assert "Nothing was changed." in response.content.decode()
+    assert snapshot()["messages"] == before["messages"]
+    assert not Attachment.objects.exists()
+
+
+def test_the_thread_downloads_as_a_pdf_from_its_page(ann_thread, provider, front_desk):
+    client = signed_in_client(provider)
+    url = reverse("staff:message_export", args=[ann_thread.pk])
+    assert url in _page(client, ann_thread)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="thread-{ann_thread.pk}.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    assert signed_in_client(front_desk).get(url).status_code == 403
