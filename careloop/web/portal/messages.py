@@ -26,10 +26,9 @@ from careloop.messaging.selectors.threads import staff_read_up_to, thread_messag
 from careloop.messaging.services.attachments import attachment_open
 from careloop.messaging.services.threads import message_send, thread_mark_read, thread_start
 from careloop.patients.models import Patient
-from careloop.web.accounts.forms import add_service_errors
 from careloop.web.decorators import portal_view
 from careloop.web.messaging import attachment_response
-from careloop.web.staff.messaging.forms import MultipleFileField, uploads
+from careloop.web.staff.messaging.forms import MultipleFileField, add_message_errors, uploads
 
 
 class StartForm(forms.Form):
@@ -66,7 +65,7 @@ def _patient(request: HttpRequest) -> Patient | None:
 def _refused(form: forms.Form, error: CareloopError) -> Eligibility | None:
     """Show a service's refusal on the form; the eligibility when messaging is closed."""
     if isinstance(error, ValidationFailed):
-        add_service_errors(form, error)
+        add_message_errors(form, error)
         return None
     form.add_error(None, error.message)
     return error.eligibility if isinstance(error, MessagingNotAllowed) else None

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 
 from careloop.accounts.models import User
+from careloop.core.errors import ValidationFailed
 from careloop.messaging.attachments import AttachmentUpload
 from careloop.messaging.lifecycle import ThreadAction
 from careloop.messaging.models import MessagingTeam, RoutingTarget, Topic
@@ -40,6 +41,16 @@ def uploads(files: list[UploadedFile]) -> list[AttachmentUpload]:
         )
         for upload in files
     ]
+
+
+def add_message_errors(form: forms.Form, error: ValidationFailed) -> None:
+    """A service's field errors beside the inputs; a file's error (`attachments[0]`) beside
+    the file input, naming the file."""
+    for field_error in error.errors:
+        field = field_error.field
+        if field.startswith("attachments["):
+            field = "attachments"
+        form.add_error(field if field in form.fields else None, field_error.message)
 
 
 class ReplyForm(forms.Form):

@@ -40,7 +40,6 @@ from careloop.messaging.services.assignment import (
 from careloop.messaging.services.attachments import attachment_open
 from careloop.messaging.services.export import thread_export
 from careloop.messaging.services.threads import message_send, note_add, thread_mark_read
-from careloop.web.accounts.forms import add_service_errors
 from careloop.web.decorators import staff_view
 from careloop.web.messaging import attachment_response
 from careloop.web.staff.messaging.forms import (
@@ -48,6 +47,7 @@ from careloop.web.staff.messaging.forms import (
     NoteForm,
     ReplyForm,
     ThreadActionForm,
+    add_message_errors,
     uploads,
 )
 from careloop.web.staff.patients.views.common import acting_user
@@ -156,7 +156,7 @@ def message_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
             attachments=uploads(form.cleaned_data["attachments"]),
         )
     except ValidationFailed as error:
-        add_service_errors(form, error)
+        add_message_errors(form, error)
         return _thread_page(request, thread, reply=form, status=422)
     except CareloopError as error:
         form.add_error(None, error.message)
@@ -176,7 +176,7 @@ def message_note(request: HttpRequest, thread_id: int) -> HttpResponse:
     try:
         note_add(actor=user, thread=thread, body=form.cleaned_data["body"])
     except ValidationFailed as error:
-        add_service_errors(form, error)
+        add_message_errors(form, error)
         return _thread_page(request, thread, note=form, status=422)
     except CareloopError as error:
         form.add_error(None, error.message)
@@ -226,7 +226,7 @@ def message_thread_act(request: HttpRequest, thread_id: int) -> HttpResponse:
     try:
         _act(user, thread, action, form.cleaned_data)
     except ValidationFailed as error:
-        add_service_errors(form, error)
+        add_message_errors(form, error)
         return _thread_page(request, thread, act=form, status=422)
     except CareloopError as error:
         form.add_error(None, error.message)

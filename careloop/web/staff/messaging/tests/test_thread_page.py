@@ -182,8 +182,10 @@ def test_a_file_whose_content_does_not_match_its_type_is_refused_and_nothing_is_
             ],
         },
     )
+    body = response.content.decode()
     assert response.status_code == 422
-    assert "Nothing was changed." in response.content.decode()
+    assert "Attach files: x.pdf does not contain what a application/pdf file contains." in body
+    assert "Nothing was changed." in body
     assert snapshot()["messages"] == before["messages"]
     assert not Attachment.objects.exists()
 
