@@ -2,11 +2,13 @@
 the median business hours to a reply, the share answered within target, breaches and
 messages per member writing."""
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from careloop.accounts.models import User
 from careloop.accounts.policy import Capability
 from careloop.audit.services import audit_record
 from careloop.core import clock
@@ -36,6 +38,12 @@ def message_dashboard(request: HttpRequest) -> HttpResponse:
         until = min(datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone), clock.now())
         by_plan = response_figures_by_plan(since=since, until=until)
         by_person = response_figures_by_person(since=since, until=until)
+        # The selector labels people by username; staff know each other by name.
+        names = {
+            user.pk: user.display_name
+            for user in User.objects.filter(pk__in=[row.key for row in by_person if row.key])
+        }
+        by_person = [replace(row, label=names.get(row.key or 0, row.label)) for row in by_person]
         audit_record(
             action="message.figures",
             actor=acting_user(request),

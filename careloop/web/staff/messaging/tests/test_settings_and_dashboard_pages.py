@@ -88,7 +88,7 @@ def test_the_dashboard_shows_figures_per_plan_and_per_person(ann_thread, provide
     assert "Per plan" in body
     assert "Per person" in body
     assert "Concierge" in body
-    assert provider.username in body
+    assert provider.display_name in body
     assert "100% (1 of 1)" in body
 
 
