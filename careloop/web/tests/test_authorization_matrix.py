@@ -342,6 +342,7 @@ WEB_CASES: dict[str, WebCase] = {
     },
     "staff:message_dashboard": WebCase(Capability.MESSAGE_VIEW_ALL),
     "staff:messaging_routing": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
+    "staff:messaging_team_create": WebCase(Capability.MESSAGING_CONFIGURE, ("POST",)),
     "staff:messaging_templates": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
     "staff:messaging_template_edit": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
     "staff:message_thread": WebCase(Capability.MESSAGE_VIEW, patient_scoped=True),

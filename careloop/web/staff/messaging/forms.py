@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 
 from careloop.accounts.models import User
+from careloop.accounts.roles import STAFF_ROLES, Role
 from careloop.core.errors import ValidationFailed
 from careloop.messaging.attachments import AttachmentUpload
 from careloop.messaging.lifecycle import ThreadAction
-from careloop.messaging.models import MessagingTeam, RoutingTarget, Topic
+from careloop.messaging.models import Assignment, MessagingTeam, RoutingTarget, Topic
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -128,3 +129,22 @@ class ReplyTemplateForm(forms.Form):
         label="Topic", choices=[("", "Any topic"), *Topic.choices], required=False
     )
     body = forms.CharField(label="Text", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=100, required=False)
+    role = forms.ChoiceField(
+        label="Staff role",
+        choices=[(role.value, role.label) for role in Role if role in STAFF_ROLES],
+    )
+    assignment = forms.ChoiceField(label="New threads", choices=Assignment.choices)
+    lead = StaffChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Lead (told of breaches)",
+        empty_label="No lead",
+    )
+
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = staff  # type: ignore[attr-defined]

@@ -10,20 +10,33 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from careloop.accounts.policy import Capability
+from careloop.accounts.roles import Role
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.messaging.models import (
+    Assignment,
     MessagingTeam,
     ReplyTemplate,
     RoutingRule,
     RoutingTarget,
     Topic,
 )
-from careloop.messaging.services.routing import reply_template_save, routing_rule_save
+from careloop.messaging.services.routing import (
+    messaging_team_save,
+    reply_template_save,
+    routing_rule_save,
+)
 from careloop.web.accounts.forms import add_service_errors
 from careloop.web.decorators import staff_view
-from careloop.web.staff.messaging.forms import ReplyTemplateForm, RoutingRuleForm
+from careloop.web.staff.messaging.forms import (
+    ReplyTemplateForm,
+    RoutingRuleForm,
+    TeamForm,
+    add_message_errors,
+)
+from careloop.web.staff.messaging.threads import assignable_staff
 from careloop.web.staff.patients.views.common import acting_user
 
 
@@ -68,16 +81,51 @@ def messaging_routing(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Routing for {label} saved.")
                 return redirect(reverse("staff:messaging_routing"))
         failed, status = form, 422
+    return _routing_page(request, failed=failed, status=status)
+
+
+def _routing_page(
+    request: HttpRequest,
+    *,
+    failed: RoutingRuleForm | None = None,
+    team_form: TeamForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "staff/messaging/routing.html",
         {
             "rows": _rule_forms(failed),
             "failed": failed,
-            "teams": MessagingTeam.objects.order_by("name"),
+            "teams": MessagingTeam.objects.select_related("lead").order_by("name"),
+            "team_form": team_form or TeamForm(staff=assignable_staff(), prefix="team"),
         },
         status=status,
     )
+
+
+@require_POST
+@staff_view(Capability.MESSAGING_CONFIGURE)
+def messaging_team_create(request: HttpRequest) -> HttpResponse:
+    """A new team: the pool of one staff role that routing rules point at."""
+    form = TeamForm(request.POST, staff=assignable_staff(), prefix="team")
+    if form.is_valid():
+        try:
+            team = messaging_team_save(
+                actor=acting_user(request),
+                name=form.cleaned_data["name"],
+                role=Role(form.cleaned_data["role"]),
+                assignment=Assignment(form.cleaned_data["assignment"]),
+                lead=form.cleaned_data["lead"],
+            )
+        except ValidationFailed as error:
+            add_message_errors(form, error)
+        except CareloopError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Team {team.name} created.")
+            return redirect(reverse("staff:messaging_routing"))
+    return _routing_page(request, team_form=form, status=422)
 
 
 def _save_template(request: HttpRequest, form: ReplyTemplateForm, template: Any) -> bool:

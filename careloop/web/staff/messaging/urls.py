@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("response-times/", dashboard.message_dashboard, name="message_dashboard"),
     path("routing/", settings.messaging_routing, name="messaging_routing"),
+    path("teams/new/", settings.messaging_team_create, name="messaging_team_create"),
     path("templates/", settings.messaging_templates, name="messaging_templates"),
     path(
         "templates/<int:template_id>/",

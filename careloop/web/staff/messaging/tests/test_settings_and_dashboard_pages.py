@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from careloop.accounts.roles import Role
 from careloop.core import clock
-from careloop.messaging.models import ReplyTemplate, RoutingRule, Topic
+from careloop.messaging.models import MessagingTeam, ReplyTemplate, RoutingRule, Topic
 from careloop.messaging.services.routing import messaging_team_save
 from careloop.messaging.services.threads import message_send
 from careloop.messaging.tests.messaging_builders import snapshot
@@ -52,6 +52,34 @@ def test_a_rule_pointing_at_a_team_nobody_staffs_is_refused_naming_the_team(clin
     assert "Team: The rule for Billing points at Billing desk, which has no active billing" in body
     assert "Nothing was changed." in body
     assert snapshot()["rules"] == before["rules"]
+
+
+def test_an_admin_creates_a_team_and_a_nameless_team_is_refused(admin, front_desk):
+    client = signed_in_client(admin)
+    response = client.post(
+        reverse("staff:messaging_team_create"),
+        {
+            "team-name": "Front desk",
+            "team-role": "front_desk",
+            "team-assignment": "round_robin",
+            "team-lead": front_desk.pk,
+        },
+    )
+    assert response.status_code == 302
+    team = MessagingTeam.objects.get()
+    assert (team.role, team.assignment, team.lead_id) == (
+        "front_desk",
+        "round_robin",
+        front_desk.pk,
+    )
+    assert "Front desk" in client.get(reverse("staff:messaging_routing")).content.decode()
+    refused = client.post(
+        reverse("staff:messaging_team_create"),
+        {"team-name": " ", "team-role": "billing", "team-assignment": "claim"},
+    )
+    assert refused.status_code == 422
+    assert "Team name: Name the team." in refused.content.decode()
+    assert MessagingTeam.objects.count() == 1
 
 
 def test_a_reply_template_is_created_and_a_nameless_one_refused(admin):
