@@ -102,6 +102,17 @@ def inbox_unread_count(*, user: User, inbox: Inbox) -> int:
     return threads.filter(_unread(user, patient_view=False)).count()
 
 
+def staff_unread_count(*, user: User) -> int:
+    """Open threads in any of the user's inboxes (their teams' or assigned to them) with
+    something they have not read: the number beside "Messages" in the navigation."""
+    if not has_capability(user, Capability.MESSAGE_VIEW):
+        return 0
+    threads = Thread.objects.filter(
+        Q(team_id__in=_team_ids(user)) | Q(assignee=user), status=ThreadStatus.OPEN
+    )
+    return threads.filter(_unread(user, patient_view=False)).count()
+
+
 def patient_threads(*, patient: Patient) -> QuerySet[ThreadRow]:
     """A patient's own threads, newest activity first, with `unread` as they see it.
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("labs/", include("careloop.web.staff.labs.urls")),
     path("notes/", include("careloop.web.staff.notes.urls")),
     path("care/", include("careloop.web.staff.care.urls")),
+    path("messages/", include("careloop.web.staff.messaging.urls")),
 ]

@@ -117,6 +117,19 @@ from careloop.memberships.services.lifecycle import (
     membership_cancel,
     membership_pause,
 )
+from careloop.messaging.attachments import AttachmentUpload
+from careloop.messaging.models import (
+    Attachment,
+    Message,
+    MessagingTeam,
+    ReadState,
+    ReplyTemplate,
+    ResponseClock,
+    RoutingRule,
+    Thread,
+    ThreadChange,
+)
+from careloop.messaging.services.attachments import attachments_store
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.scheduling.links import visit_token
@@ -318,10 +331,35 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:billing_discount_list": WebCase(Capability.BILLING_MANAGE, ("GET", "POST")),
     "staff:billing_discount_deactivate": WebCase(Capability.BILLING_MANAGE, ("POST",)),
     "staff:billing_settings": WebCase(Capability.BILLING_MANAGE, ("GET", "POST")),
+    **{
+        f"staff:{name}": WebCase(Capability.MESSAGE_VIEW)
+        for name in (
+            "message_inbox",
+            "message_inbox_team",
+            "message_inbox_unassigned",
+            "message_inbox_overdue",
+        )
+    },
+    "staff:message_dashboard": WebCase(Capability.MESSAGE_VIEW_ALL),
+    "staff:messaging_routing": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
+    "staff:messaging_team_create": WebCase(Capability.MESSAGING_CONFIGURE, ("POST",)),
+    "staff:messaging_templates": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
+    "staff:messaging_template_edit": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
+    "staff:message_thread": WebCase(Capability.MESSAGE_VIEW, patient_scoped=True),
+    "staff:message_export": WebCase(Capability.MESSAGE_VIEW, patient_scoped=True),
+    "staff:message_attachment": WebCase(Capability.MESSAGE_VIEW, patient_scoped=True),
+    **{
+        f"staff:{name}": WebCase(Capability.MESSAGE_REPLY, ("POST",), patient_scoped=True)
+        for name in ("message_reply", "message_note", "message_thread_act")
+    },
     "portal:home": WebCase(Capability.PORTAL_USE),
     "portal:billing": WebCase(Capability.PORTAL_USE),
     "portal:receipt": WebCase(Capability.PORTAL_USE),
     "portal:receipt_pdf": WebCase(Capability.PORTAL_USE),
+    "portal:messages": WebCase(Capability.PORTAL_USE),
+    "portal:message_start": WebCase(Capability.PORTAL_USE, ("GET", "POST")),
+    "portal:message_thread": WebCase(Capability.PORTAL_USE, ("GET", "POST")),
+    "portal:message_attachment": WebCase(Capability.PORTAL_USE),
 }
 
 # API documents are public so integrators can read them before they hold a token.
@@ -391,6 +429,15 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     AppointmentSeries,
     Appointment,
     AppointmentStatusChange,
+    MessagingTeam,
+    RoutingRule,
+    ReplyTemplate,
+    Thread,
+    Message,
+    ReadState,
+    ThreadChange,
+    ResponseClock,
+    Attachment,
 )
 
 
@@ -801,6 +848,29 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
             "method_id": _card(world, target).pk,
         },
         "staff:billing_discount_redeem": lambda: {"membership_id": _membership(world, target).pk},
+        **{
+            f"staff:{name}": (lambda: {"thread_id": _web_thread(world, target, actor).pk})
+            for name in (
+                "message_thread",
+                "message_export",
+                "message_reply",
+                "message_note",
+                "message_thread_act",
+            )
+        },
+        "staff:message_attachment": lambda: {
+            "attachment_id": _web_thread(world, target, actor).attachments.get().pk
+        },
+        "staff:messaging_template_edit": lambda: {
+            "template_id": ReplyTemplate.objects.get_or_create(
+                name="Matrix reply",
+                defaults={"body": "Thanks.", "created_at": clock.now(), "updated_at": clock.now()},
+            )[0].pk
+        },
+        "portal:message_thread": lambda: {"thread_id": _web_thread(world, target, actor).pk},
+        "portal:message_attachment": lambda: {
+            "attachment_id": _web_thread(world, target, actor).attachments.get().pk
+        },
         "staff:billing_discount_deactivate": lambda: {
             "discount_id": Discount.objects.get_or_create(
                 code="MATRIX10",
@@ -816,6 +886,51 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
     }
     builder = builders.get(name)
     return builder() if builder else {}
+
+
+def _web_thread(world: World, target: str, actor: User | None) -> Thread:
+    """A thread of the target patient that the acting staff member may read: routed to a team
+    of their role and assigned to them (a provider's team for patients and visitors), with a
+    file on its first message."""
+    patient = world.own if target == "own" else world.other
+    staff = actor if actor is not None and actor.is_clinic_staff else world.actors["provider"]
+    assert staff is not None
+    assert patient.user is not None
+    now = clock.now()
+    team, _created = MessagingTeam.objects.get_or_create(
+        name=f"Matrix {staff.role}",
+        defaults={"role": staff.role, "created_at": now, "updated_at": now},
+    )
+    thread = Thread.objects.create(
+        patient=patient,
+        topic="other",
+        team=team,
+        assignee=staff,
+        created_by=patient.user,
+        created_at=now,
+        last_message_at=now,
+        updated_at=now,
+    )
+    message = Message.objects.create(
+        thread=thread,
+        author=patient.user,
+        from_patient=True,
+        kind="message",
+        body="A question for the matrix.",
+        sent_at=now,
+    )
+    attachments_store(
+        message=message,
+        uploads=[AttachmentUpload("note.txt", "text/plain", b"matrix")],
+        now=now,
+        written=[],
+    )
+    return thread
+
+
+@pytest.fixture(autouse=True)
+def _attachment_folder(settings: Any, tmp_path: Any) -> None:
+    settings.MESSAGING_ATTACHMENT_DIR = tmp_path / "attachments"
 
 
 def _order_kwargs(world: World, target: str, step: str) -> Callable[[], dict[str, Any]]:

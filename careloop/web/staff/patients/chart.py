@@ -25,6 +25,7 @@ from careloop.web.staff.memberships.chart import (
     membership_badge,
     membership_section,
 )
+from careloop.web.staff.messaging.chart import messages_section
 from careloop.web.staff.notes.chart import notes_section
 from careloop.web.staff.patients.views.common import acting_user
 from careloop.web.staff.scheduling.chart import visits_section
@@ -100,6 +101,12 @@ CHART_SECTIONS: list[ChartSection] = [
         "Progress", "staff/labs/chart/progress.html", progress_section, Capability.LAB_RESULT_VIEW
     ),
     ChartSection("Notes", "staff/notes/chart/notes.html", notes_section, Capability.NOTE_READ),
+    ChartSection(
+        "Messages",
+        "staff/messaging/chart/threads.html",
+        messages_section,
+        Capability.MESSAGE_VIEW,
+    ),
     ChartSection("Demographics", "staff/patients/chart/demographics.html", demographics),
     ChartSection("Household", "staff/patients/chart/household.html", household),
     ChartSection("Care team", "staff/patients/chart/care_team.html", care_team),

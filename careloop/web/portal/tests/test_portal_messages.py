@@ -1,0 +1,187 @@
+"""Secure messages in the portal: the list with unread marks, starting a thread, the thread
+with replies (never internal notes), receipts and the plan's response time, the emergency
+notice, and why messaging is closed when it is."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from careloop.accounts.models import User
+from careloop.memberships.models import Membership
+from careloop.messaging.models import Message, MessagingTeam, Thread
+from careloop.messaging.services.threads import message_send, note_add
+from careloop.messaging.tests.messaging_builders import (
+    active_care,
+    care_team_routes,
+    concierge,
+    essentials,
+    member,
+    primary_provider,
+    snapshot,
+    start,
+)
+from careloop.patients.models import Patient
+from careloop.testing.clients import signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+EMERGENCY = "If this is an emergency, call 911."
+
+
+@pytest.fixture(autouse=True)
+def attachment_folder(settings, tmp_path):
+    settings.MESSAGING_ATTACHMENT_DIR = tmp_path / "attachments"
+
+
+@pytest.fixture
+def clinical(admin: User, provider: User) -> MessagingTeam:
+    return care_team_routes(admin)
+
+
+@pytest.fixture
+def ann(admin: User, provider: User, patient_ann: Patient, clinical) -> Patient:
+    member(admin, concierge(), patient_ann)
+    primary_provider(admin, patient_ann, provider)
+    return patient_ann
+
+
+def _client(patient: Patient):
+    assert patient.user is not None
+    return signed_in_client(patient.user)
+
+
+def test_the_messages_page_shows_the_emergency_notice_and_the_response_time(ann):
+    response = _client(ann).get(reverse("portal:messages"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert EMERGENCY in body
+    assert "the care team answers within 4 business hours" in body
+    assert "Write to the care team" in body
+
+
+def test_a_patient_starts_a_thread_with_a_file_and_it_is_routed(ann, provider):
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
+    response = _client(ann).post(
+        reverse("portal:message_start"),
+        {
+            "topic": "clinical_question",
+            "subject": "Dose",
+            "body": "Can I take it with food?",
+            "attachments": [SimpleUploadedFile("photo.png", png, content_type="image/png")],
+        },
+    )
+    thread = Thread.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:message_thread", args=[thread.pk])
+    assert thread.assignee_id == provider.pk
+    assert thread.attachments.get().file_name == "photo.png"
+    page = _client(ann).get(response["Location"]).content.decode()
+    assert "Can I take it with food?" in page
+    assert "photo.png" in page
+    assert "Not yet read" in page
+    download = _client(ann).get(
+        reverse("portal:message_attachment", args=[thread.attachments.get().pk])
+    )
+    assert download.content == png
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_empty_message_is_refused_and_nothing_is_stored(ann):
+    before = snapshot()
+    response = _client(ann).post(
+        reverse("portal:message_start"), {"topic": "clinical_question", "body": " "}
+    )
+    assert response.status_code == 422
+    assert "Message: Write a message before sending." in response.content.decode()
+    assert snapshot()["threads"] == before["threads"]
+
+
+def test_the_patient_sees_the_reply_and_its_receipt_but_never_the_note(ann, provider):
+    thread = start(ann)
+    note_add(actor=provider, thread=thread, body="Internal: check renal function")
+    message_send(actor=provider, thread=thread, body="Yes, take it with food.")
+    listing = _client(ann).get(reverse("portal:messages")).content.decode()
+    assert "New reply" in listing
+    page = _client(ann).get(reverse("portal:message_thread", args=[thread.pk])).content.decode()
+    assert "Yes, take it with food." in page
+    assert "renal function" not in page
+    assert "Read by the care team" in page
+    after = _client(ann).get(reverse("portal:messages")).content.decode()
+    assert "New reply" not in after
+
+
+def test_markup_in_a_reply_shows_as_text(ann, provider):
+    thread = start(ann)
+    message_send(actor=provider, thread=thread, body='<img src=x onerror="alert(1)">')
+    page = _client(ann).get(reverse("portal:message_thread", args=[thread.pk])).content.decode()
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
+def test_another_patients_thread_is_not_found_and_cannot_be_written_to(ann, patient_bob):
+    thread = start(ann)
+    before = snapshot()
+    client = _client(patient_bob)
+    url = reverse("portal:message_thread", args=[thread.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"body": "Hello"}).status_code == 404
+    assert snapshot()["messages"] == before["messages"]
+
+
+def test_the_daily_limit_refusal_is_shown_and_nothing_is_sent(
+    admin, provider, patient_ann, clinical
+):
+    member(admin, concierge(messaging_daily_limit=1), patient_ann)
+    primary_provider(admin, patient_ann, provider)
+    thread = start(patient_ann)
+    before = snapshot()
+    response = _client(patient_ann).post(
+        reverse("portal:message_thread", args=[thread.pk]), {"body": "One more thing"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 429
+    assert "allows 1 message a day, and you have sent 1 today" in body
+    assert "Your message was not sent." in body
+    assert snapshot()["messages"] == before["messages"]
+
+
+def test_a_plan_without_messaging_says_why_and_offers_the_tier_that_has_it(
+    admin, patient_ann, clinical
+):
+    active_care()
+    member(admin, essentials(), patient_ann)
+    response = _client(patient_ann).get(reverse("portal:message_start"))
+    body = response.content.decode()
+    assert EMERGENCY in body
+    assert "Messaging is closed" in body
+    assert "plan does not include secure messaging" in body
+    assert "Messaging is included in the <strong>Active Care</strong> plan" in body
+    assert "Send message" not in body
+
+
+def test_an_ended_membership_closes_messaging_and_a_post_stores_nothing(ann):
+    Membership.objects.filter(members__patient=ann).update(status="ended")
+    before = snapshot()
+    response = _client(ann).post(
+        reverse("portal:message_start"), {"topic": "clinical_question", "body": "Hello?"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "membership has ended" in body
+    assert "What to do instead:" in body
+    assert snapshot()["threads"] == before["threads"]
+    assert not Message.objects.exists()
+
+
+def test_only_topics_with_a_routing_rule_are_offered(ann):
+    page = _client(ann).get(reverse("portal:message_start")).content.decode()
+    assert '<option value="clinical_question">Clinical question</option>' in page
+    assert 'value="billing"' not in page
+
+
+def test_a_past_due_membership_may_still_write_with_a_warning(ann):
+    Membership.objects.filter(members__patient=ann).update(status="past_due")
+    page = _client(ann).get(reverse("portal:message_start")).content.decode()
+    assert "has a payment past due. Please update your card" in page
+    assert "Send message" in page
