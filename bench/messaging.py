@@ -5,7 +5,7 @@
         [--database-name careloop_bench_messaging]
 
 A throwaway database (SQLite in a temporary folder, or careloop_bench_messaging on the
-PostgreSQL server, dropped afterwards) gets the demo catalog (Active Care 16, Signature 8 and
+PostgreSQL server, dropped afterwards) gets the demo catalog (Essentials 16, Active Care 8 and
 Concierge 4 business hours), an admin, six providers in one "Clinical" team and `--patients`
 synthetic patients with portal accounts. Then `--threads` threads spread over the year before
 the clock's now, every one in the Clinical team (the benchmark's one busy inbox): one to three
@@ -146,7 +146,7 @@ def seed_threads(count: int, rng: random.Random) -> None:
             for _ in range(size):
                 patient_id, user_id = rng.choice(patients)
                 plan_id, target = rng.choice(plans)
-                started = NOW - year * rng.random() ** 1.3
+                started = NOW - timedelta(days=1) - (year - timedelta(days=1)) * rng.random() ** 1.3
                 exchanges = rng.choice((1, 1, 2, 2, 3))
                 is_open = rng.random() < 2 / 3
                 waiting = is_open and rng.random() < 0.1
@@ -188,7 +188,7 @@ def seed_threads(count: int, rng: random.Random) -> None:
                 answerer = who or rng.choice(providers)
                 at = started
                 for number in range(exchanges):
-                    if number and at >= NOW:
+                    if number and at >= NOW - timedelta(hours=1):
                         break
                     messages.append(
                         Message(
@@ -208,7 +208,8 @@ def seed_threads(count: int, rng: random.Random) -> None:
                         clocks.append((len(messages) - 1, plan_id, target, at, None))
                         due[thread.pk] = at + timedelta(hours=target)
                         break
-                    replied = min(replied, NOW - timedelta(minutes=1))
+                    if replied >= NOW:  # a closed thread: answered before now
+                        replied = at + (NOW - at) / 2
                     messages.append(
                         Message(
                             thread=thread,

@@ -12,11 +12,7 @@ from careloop.api.patients import needs
 from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
-from careloop.messaging.selectors.figures import (
-    ResponseFigures,
-    response_figures_by_person,
-    response_figures_by_plan,
-)
+from careloop.messaging.selectors.figures import ResponseFigures, response_dashboard
 
 FIGURES_MOST_DAYS = 366
 
@@ -77,9 +73,10 @@ def figures(request: HttpRequest, start: date, end: date) -> DashboardOut:
     since = datetime.combine(start, time(0), tzinfo=zone)
     until = min(datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone), clock.now())
     audit_record(action="message.figures", actor=user, object_type="response_clock")
+    dashboard = response_dashboard(since=since, until=until)
     return DashboardOut(
         start=start,
         end=end,
-        by_plan=[_out(row) for row in response_figures_by_plan(since=since, until=until)],
-        by_person=[_out(row) for row in response_figures_by_person(since=since, until=until)],
+        by_plan=[_out(row) for row in dashboard.by_plan],
+        by_person=[_out(row) for row in dashboard.by_person],
     )

@@ -28,6 +28,7 @@ from careloop.messaging.selectors.inbox import (
     ThreadRow,
     inbox_threads,
     patient_threads,
+    thread_page,
     threads_of_patient,
 )
 from careloop.messaging.selectors.threads import (
@@ -247,10 +248,8 @@ def thread_list(
         rows = threads_of_patient(user=user, patient=patient).select_related("patient")
     else:
         rows = inbox_threads(user=user, inbox=Inbox(inbox))
-    # The count reads the inbox's filter alone: the unread annotation and joins are for the
-    # page's rows only.
-    count = rows.values("pk").order_by().count()
-    page = list(rows[offset : offset + limit])
+    found = thread_page(rows, offset=offset, limit=limit)
+    page = found.threads
     audit_record(
         action="message.thread_list",
         actor=user,
@@ -259,7 +258,7 @@ def thread_list(
     )
     return ThreadPage(
         items=[ThreadOut(**_thread_fields(t, t.unread)) for t in page],  # type: ignore[arg-type]
-        count=count,
+        count=found.count,
         offset=offset,
         limit=limit,
     )
