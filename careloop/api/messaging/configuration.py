@@ -144,7 +144,7 @@ def rule_remove(request: HttpRequest, topic: str) -> Status[None]:
 # --- reply templates ------------------------------------------------------------------------
 
 
-class TemplateOut(Schema):
+class ReplyTemplateOut(Schema):
     id: int
     name: str
     topic: str = Field(description="Empty: offered for every topic")
@@ -153,14 +153,14 @@ class TemplateOut(Schema):
     updated_at: datetime
 
 
-class TemplateIn(Schema):
+class ReplyTemplateIn(Schema):
     name: str
     body: str
     topic: str = ""
 
 
-def _template_out(template: ReplyTemplate) -> TemplateOut:
-    return TemplateOut(
+def _template_out(template: ReplyTemplate) -> ReplyTemplateOut:
+    return ReplyTemplateOut(
         id=template.pk,
         name=template.name,
         topic=template.topic,
@@ -179,22 +179,22 @@ def _template(template_id: int) -> ReplyTemplate:
 
 @messaging_router.get(
     "/reply-templates",
-    response=list[TemplateOut],
+    response=list[ReplyTemplateOut],
     summary="Active reply templates, those for the topic first",
     openapi_extra=needs(Capability.MESSAGE_REPLY),
 )
-def template_list(request: HttpRequest, topic: str = "") -> list[TemplateOut]:
+def template_list(request: HttpRequest, topic: str = "") -> list[ReplyTemplateOut]:
     staff_user(request, Capability.MESSAGE_REPLY)
     return [_template_out(template) for template in reply_templates(topic=topic)]
 
 
 @messaging_router.post(
     "/reply-templates",
-    response={201: TemplateOut},
+    response={201: ReplyTemplateOut},
     summary="Save a new reply template (plain text)",
     openapi_extra=needs(Capability.MESSAGING_CONFIGURE),
 )
-def template_create(request: HttpRequest, payload: TemplateIn) -> Status[TemplateOut]:
+def template_create(request: HttpRequest, payload: ReplyTemplateIn) -> Status[ReplyTemplateOut]:
     user = staff_user(request, Capability.MESSAGING_CONFIGURE)
     template = reply_template_save(
         actor=user, name=payload.name, body=payload.body, topic=payload.topic
@@ -204,22 +204,24 @@ def template_create(request: HttpRequest, payload: TemplateIn) -> Status[Templat
 
 @messaging_router.get(
     "/reply-templates/{template_id}",
-    response=TemplateOut,
+    response=ReplyTemplateOut,
     summary="A reply template",
     openapi_extra=needs(Capability.MESSAGE_REPLY),
 )
-def template_detail(request: HttpRequest, template_id: int) -> TemplateOut:
+def template_detail(request: HttpRequest, template_id: int) -> ReplyTemplateOut:
     staff_user(request, Capability.MESSAGE_REPLY)
     return _template_out(_template(template_id))
 
 
 @messaging_router.put(
     "/reply-templates/{template_id}",
-    response=TemplateOut,
+    response=ReplyTemplateOut,
     summary="Change a reply template",
     openapi_extra=needs(Capability.MESSAGING_CONFIGURE),
 )
-def template_update(request: HttpRequest, template_id: int, payload: TemplateIn) -> TemplateOut:
+def template_update(
+    request: HttpRequest, template_id: int, payload: ReplyTemplateIn
+) -> ReplyTemplateOut:
     user = staff_user(request, Capability.MESSAGING_CONFIGURE)
     template = reply_template_save(
         actor=user,
@@ -233,10 +235,10 @@ def template_update(request: HttpRequest, template_id: int, payload: TemplateIn)
 
 @messaging_router.delete(
     "/reply-templates/{template_id}",
-    response=TemplateOut,
+    response=ReplyTemplateOut,
     summary="Retire a reply template (kept, no longer offered)",
     openapi_extra=needs(Capability.MESSAGING_CONFIGURE),
 )
-def template_retire(request: HttpRequest, template_id: int) -> TemplateOut:
+def template_retire(request: HttpRequest, template_id: int) -> ReplyTemplateOut:
     user = staff_user(request, Capability.MESSAGING_CONFIGURE)
     return _template_out(reply_template_retire(actor=user, template=_template(template_id)))

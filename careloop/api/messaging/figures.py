@@ -17,7 +17,7 @@ from careloop.messaging.selectors.figures import ResponseFigures, response_dashb
 FIGURES_MOST_DAYS = 366
 
 
-class FiguresOut(Schema):
+class ResponseFiguresOut(Schema):
     key: int | None = Field(description="The plan's or person's id (none: not answered yet)")
     label: str
     messages: int = Field(description="Patient messages sent in the range")
@@ -35,12 +35,12 @@ class FiguresOut(Schema):
 class DashboardOut(Schema):
     start: date
     end: date
-    by_plan: list[FiguresOut]
-    by_person: list[FiguresOut]
+    by_plan: list[ResponseFiguresOut]
+    by_person: list[ResponseFiguresOut]
 
 
-def _out(row: ResponseFigures) -> FiguresOut:
-    return FiguresOut(
+def _out(row: ResponseFigures) -> ResponseFiguresOut:
+    return ResponseFiguresOut(
         key=row.key,
         label=row.label,
         messages=row.messages,

@@ -345,7 +345,7 @@ def _message_out(message: Message) -> MessageOut:
     )
 
 
-class NoteIn(Schema):
+class InternalNoteIn(Schema):
     body: str
 
 
@@ -355,7 +355,9 @@ class NoteIn(Schema):
     summary="Add an internal note beside the conversation (never shown to the patient)",
     openapi_extra=needs(Capability.MESSAGE_REPLY),
 )
-def note_add_view(request: HttpRequest, thread_id: int, payload: NoteIn) -> Status[MessageOut]:
+def note_add_view(
+    request: HttpRequest, thread_id: int, payload: InternalNoteIn
+) -> Status[MessageOut]:
     user = _staff(request)
     thread = access_thread(user, thread_id, Capability.MESSAGE_REPLY, action="message.note_add")
     message = note_add(actor=user, thread=thread, body=payload.body)
@@ -412,17 +414,17 @@ def _staff_thread(
     return user, access_thread(user, thread_id, capability, action=f"message.thread_{action}")
 
 
-class AssignIn(Schema):
+class ThreadAssignIn(Schema):
     assignee_id: int
     reason: str = ""
 
 
-class ReassignIn(Schema):
+class ThreadReassignIn(Schema):
     assignee_id: int | None = Field(description="Empty: back to the team's pool")
     reason: str = Field(description="Required: kept in the thread's history")
 
 
-class ReasonIn(Schema):
+class ThreadReasonIn(Schema):
     reason: str = ""
 
 
@@ -452,7 +454,9 @@ def thread_claim_view(request: HttpRequest, thread_id: int) -> ThreadDetailOut:
     summary="Give an unassigned thread to a staff member",
     openapi_extra=needs(Capability.MESSAGE_ASSIGN),
 )
-def thread_assign_view(request: HttpRequest, thread_id: int, payload: AssignIn) -> ThreadDetailOut:
+def thread_assign_view(
+    request: HttpRequest, thread_id: int, payload: ThreadAssignIn
+) -> ThreadDetailOut:
     user, thread = _staff_thread(request, thread_id, Capability.MESSAGE_ASSIGN, "assign")
     assignee = _assignee(payload.assignee_id)
     try:
@@ -469,7 +473,7 @@ def thread_assign_view(request: HttpRequest, thread_id: int, payload: AssignIn) 
     openapi_extra=needs(Capability.MESSAGE_ASSIGN),
 )
 def thread_reassign_view(
-    request: HttpRequest, thread_id: int, payload: ReassignIn
+    request: HttpRequest, thread_id: int, payload: ThreadReassignIn
 ) -> ThreadDetailOut:
     # The assignee may hand their own thread on with message.reply; the service decides.
     user, thread = _staff_thread(request, thread_id, Capability.MESSAGE_REPLY, "reassign")
@@ -489,7 +493,9 @@ def thread_reassign_view(
     summary="Close a thread (its waiting response clocks stop)",
     openapi_extra=needs(Capability.MESSAGE_REPLY),
 )
-def thread_close_view(request: HttpRequest, thread_id: int, payload: ReasonIn) -> ThreadDetailOut:
+def thread_close_view(
+    request: HttpRequest, thread_id: int, payload: ThreadReasonIn
+) -> ThreadDetailOut:
     user, thread = _staff_thread(request, thread_id, Capability.MESSAGE_REPLY, "close")
     return _detail(user, thread_close(actor=user, thread=thread, reason=payload.reason))
 
@@ -500,7 +506,9 @@ def thread_close_view(request: HttpRequest, thread_id: int, payload: ReasonIn) -
     summary="Reopen a closed thread",
     openapi_extra=needs(Capability.MESSAGE_REPLY),
 )
-def thread_reopen_view(request: HttpRequest, thread_id: int, payload: ReasonIn) -> ThreadDetailOut:
+def thread_reopen_view(
+    request: HttpRequest, thread_id: int, payload: ThreadReasonIn
+) -> ThreadDetailOut:
     user, thread = _staff_thread(request, thread_id, Capability.MESSAGE_REPLY, "reopen")
     return _detail(user, thread_reopen(actor=user, thread=thread, reason=payload.reason))
 
