@@ -10,6 +10,7 @@ BENCHMARKS = (
     ("billing_run", "a billing run over 100,000 due memberships, 1 and 2 workers"),
     ("scheduling", "availability search and booking with 2 years of appointments"),
     ("care", "generating 14 days of care work for 50,000 members; the care-gaps queue"),
+    ("messaging", "a team inbox with 50,000 threads; the SLA dashboard over a year"),
 )
 
 

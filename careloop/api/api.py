@@ -18,6 +18,7 @@ from careloop.api.care import care_router
 from careloop.api.catalog import plans_router, services_router, sponsors_router
 from careloop.api.labs import labs_router
 from careloop.api.memberships import coverage_router, memberships_router
+from careloop.api.messaging import messaging_router
 from careloop.api.notes import notes_router
 from careloop.api.patients import households_router, patients_router
 from careloop.api.problems import install_problem_handlers
@@ -54,6 +55,7 @@ api.add_router("/scheduling", scheduling_router)
 api.add_router("/care/labs", labs_router)
 api.add_router("/care", care_router)
 api.add_router("/care", notes_router)
+api.add_router("/messaging", messaging_router)
 
 
 class MeOut(Schema):

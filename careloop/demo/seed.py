@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 
 from careloop.accounts.models import User
@@ -30,6 +31,7 @@ from careloop.demo.calendar import demo_calendar_seed
 from careloop.demo.care import CareStaff, demo_care_seed
 from careloop.demo.catalog import ESSENTIALS, demo_catalog_seed
 from careloop.demo.memberships import HISTORY_DAYS, Staff, demo_memberships_seed
+from careloop.demo.messaging import MessagingStaff, demo_messaging_seed
 from careloop.demo.visits import Visits, VisitStaff
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient, SexAtBirth
 from careloop.patients.search import fold
@@ -95,10 +97,16 @@ def demo_seed(*, memberships: bool = True, patient_count: int = PATIENT_COUNT) -
         _seed_newer_care_teams(staff)
         created = _seed_memberships(staff) if memberships else 0
         care_plans = _seed_care(staff) if memberships else 0
+        messaging_events = _seed_messaging(staff) if memberships else 0
         audit_record(
             action="demo.seed",
             actor=None,
-            detail={"patients": patient_count, "memberships": created, "care_plans": care_plans},
+            detail={
+                "patients": patient_count,
+                "memberships": created,
+                "care_plans": care_plans,
+                "messaging_events": messaging_events,
+            },
         )
 
 
@@ -153,16 +161,32 @@ def _seed_care(staff: dict[str, User]) -> int:
     )
 
 
+def _seed_messaging(staff: dict[str, User]) -> int:
+    today = clock.today()
+    return demo_messaging_seed(
+        staff=MessagingStaff(
+            admin=staff["admin"],
+            lead=staff["dr.rivera"],
+            front_desk=staff["frontdesk.kim"],
+            billing=staff["billing.patel"],
+        ),
+        opened=today - timedelta(days=HISTORY_DAYS + 30),
+        today=today,
+        seed=DEMO_SEED,
+    )
+
+
 def demo_is_seeded() -> bool:
     return Patient.objects.exists()
 
 
 def portal_users() -> list[User]:
-    return list(
-        User.objects.filter(role=Role.PATIENT, patient__email__endswith=DEMO_EMAIL_DOMAIN).order_by(
-            "username"
-        )[:PORTAL_PATIENT_COUNT]
-    )
+    # Members who write secure messages have portal accounts without a password (demo
+    # messaging); only these have the demo password.
+    signing_in = User.objects.filter(
+        role=Role.PATIENT, patient__email__endswith=DEMO_EMAIL_DOMAIN
+    ).exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    return list(signing_in.order_by("username")[:PORTAL_PATIENT_COUNT])
 
 
 def _seed_clinic() -> None:

@@ -6,6 +6,7 @@ Each inbox is one queryset over a partial index of open threads, whose count and
 share the filter.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypedDict
 
@@ -93,6 +94,29 @@ def inbox_threads(*, user: User, inbox: Inbox) -> QuerySet[ThreadRow]:
         threads.select_related("patient", "assignee", "team")
         .annotate(unread=_unread(user, patient_view=False))
         .order_by(*order)
+    )
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    threads: list[ThreadRow]
+    count: int
+
+
+def thread_page(threads: QuerySet[ThreadRow], *, offset: int, limit: int) -> ThreadPage:
+    """One page of an inbox (or any list of threads above) and the list's full count.
+
+    The page's ids are read first from the list's own filter and order, without the unread
+    check and the joins that only display needs; then those 25 rows are loaded with them.
+    With the joins in the paging query SQLite's planner started from the one-row team table,
+    sorted every open thread of the team and ran the unread check on each (480 ms for 33,000
+    open threads; docs/benchmarks.md, Messaging), as it did for the care queues.
+    """
+    ids = list(threads.values_list("id", flat=True)[offset : offset + limit])
+    loaded = {thread.pk: thread for thread in threads.filter(pk__in=ids).order_by()}
+    return ThreadPage(
+        threads=[loaded[thread_id] for thread_id in ids if thread_id in loaded],
+        count=threads.values("pk").order_by().count(),
     )
 
 

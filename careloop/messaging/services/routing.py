@@ -19,7 +19,7 @@ from careloop.accounts.policy import Capability, require_capability
 from careloop.accounts.roles import STAFF_ROLES, Role
 from careloop.audit.services import audit_record
 from careloop.core import clock
-from careloop.core.errors import FieldError, ValidationFailed
+from careloop.core.errors import FieldError, NotFound, ValidationFailed
 from careloop.messaging.errors import NoRoute
 from careloop.messaging.models import (
     Assignment,
@@ -136,6 +136,27 @@ def routing_rule_save(
     return rule
 
 
+def routing_rule_remove(*, actor: User, topic: Topic | str) -> None:
+    """Remove the topic's rule: new threads on it are refused (`no_route`) until one is set.
+
+    Threads already routed keep their team; the rule only decides where new ones go.
+    """
+    require_capability(actor, Capability.MESSAGING_CONFIGURE)
+    with transaction.atomic():
+        rule = RoutingRule.objects.select_for_update().filter(topic=topic).first()
+        if rule is None:
+            raise NotFound(f"There is no routing rule for “{topic}”.")
+        rule_id = rule.pk
+        rule.delete()
+        audit_record(
+            action="messaging.routing_rule_remove",
+            actor=actor,
+            object_type="routing_rule",
+            object_id=rule_id,
+            detail={"topic": str(topic)},
+        )
+
+
 def out_of_office_add(
     *,
     actor: User,
@@ -206,6 +227,24 @@ def reply_template_save(
         template.save()
         audit_record(
             action="messaging.reply_template_save",
+            actor=actor,
+            object_type="reply_template",
+            object_id=template.pk,
+        )
+    return template
+
+
+def reply_template_retire(*, actor: User, template: ReplyTemplate) -> ReplyTemplate:
+    """Stop offering a template. It is kept (inactive), not deleted: its name stays taken
+    and the audit log keeps pointing at a row that exists."""
+    require_capability(actor, Capability.MESSAGING_CONFIGURE)
+    with transaction.atomic():
+        template.active = False
+        template.updated_at = clock.now()
+        template.updated_by = actor
+        template.save(update_fields=["active", "updated_at", "updated_by"])
+        audit_record(
+            action="messaging.reply_template_retire",
             actor=actor,
             object_type="reply_template",
             object_id=template.pk,

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from careloop.core import clock
 from careloop.messaging.models import ResponseClock
 from careloop.messaging.selectors.figures import (
+    response_dashboard,
     response_figures_by_person,
     response_figures_by_plan,
 )
@@ -43,3 +44,17 @@ def test_figures_count_replies_in_time_late_and_still_waiting(ann_thread, patien
     people = {row.label: row for row in response_figures_by_person(since=SINCE, until=UNTIL)}
     assert people["provider_pat"].answered == 2
     assert people[""].messages == 1
+
+
+def test_the_dashboard_holds_the_same_rows_as_the_two_tables(ann_thread, patient_ann, provider):
+    clock.freeze(datetime(2026, 3, 2, 17, tzinfo=UTC))
+    message_send(actor=provider, thread=ann_thread, body="In time.")
+    clock.freeze(datetime(2026, 3, 4, 15, tzinfo=UTC))
+    start(patient_ann, "A new question.")
+
+    dashboard = response_dashboard(since=SINCE, until=UNTIL)
+    assert dashboard.by_plan == response_figures_by_plan(since=SINCE, until=UNTIL)
+    assert dashboard.by_person == response_figures_by_person(since=SINCE, until=UNTIL)
+    # Unanswered messages count under nobody (key None), which the databases order apart.
+    hours = {row.key: row.median_response_hours for row in dashboard.by_person}
+    assert hours == {None: None, provider.id: 2.0}

@@ -126,10 +126,20 @@ from careloop.messaging.models import (
     ReplyTemplate,
     ResponseClock,
     RoutingRule,
+    RoutingTarget,
     Thread,
     ThreadChange,
+    ThreadNotice,
+    Topic,
 )
+from careloop.messaging.services.assignment import thread_assign, thread_close
 from careloop.messaging.services.attachments import attachments_store
+from careloop.messaging.services.routing import (
+    messaging_team_save,
+    reply_template_save,
+    routing_rule_save,
+)
+from careloop.messaging.services.threads import thread_start
 from careloop.notifications.models import OutboxMessage
 from careloop.patients.models import CareTeamMember, CareTeamRole, Household, Patient
 from careloop.scheduling.links import visit_token
@@ -1710,6 +1720,169 @@ def _api_notes_body(path: str, method: str, world: World, target: str) -> dict[s
     return bodies.get(path, {})
 
 
+# --- messaging API --------------------------------------------------------------------------
+
+# Messaging rows a refused API request must leave as they were, beside GUARDED_MODELS.
+API_MESSAGING_MODELS: tuple[type[models.Model], ...] = (
+    Thread,
+    Message,
+    ThreadChange,
+    ReadState,
+    ResponseClock,
+    ThreadNotice,
+    Attachment,
+    MessagingTeam,
+    RoutingRule,
+    ReplyTemplate,
+)
+# A patient may do these to their own threads (anything else of messaging is "not found").
+MESSAGING_PATIENT_OPERATIONS = {
+    ("GET", "/api/v1/messaging/threads"),
+    ("POST", "/api/v1/messaging/threads"),
+    ("GET", "/api/v1/messaging/threads/{thread_id}"),
+    ("POST", "/api/v1/messaging/threads/{thread_id}/messages"),
+    ("POST", "/api/v1/messaging/threads/{thread_id}/read"),
+    ("GET", "/api/v1/messaging/attachments/{attachment_id}"),
+}
+# Sent as multipart forms: a message travels with its files.
+MESSAGING_MULTIPART = {
+    ("POST", "/api/v1/messaging/threads"),
+    ("POST", "/api/v1/messaging/threads/{thread_id}/messages"),
+}
+MATRIX_PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def _messaging_snapshot() -> dict[str, list[dict[str, Any]]]:
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())  # type: ignore[attr-defined]
+        for model in API_MESSAGING_MODELS
+    }
+
+
+def _matrix_teams(world: World) -> dict[str, MessagingTeam]:
+    """A claiming team for each staff role; new "other" threads are routed to the admins'.
+
+    Both matrix patients are members of a plan with messaging, so they may write."""
+    admin = world.actors["admin"]
+    assert admin is not None
+    teams = {}
+    for role in ("admin", "provider", "coordinator", "front_desk", "billing"):
+        teams[role] = MessagingTeam.objects.filter(name=f"Matrix {role}").first() or (
+            messaging_team_save(actor=admin, name=f"Matrix {role}", role=Role(role))
+        )
+    if not RoutingRule.objects.filter(topic=Topic.OTHER).exists():
+        routing_rule_save(
+            actor=admin, topic=Topic.OTHER, target=RoutingTarget.TEAM, team=teams["admin"]
+        )
+    now = clock.now()
+    plan, created = Plan.objects.get_or_create(
+        code="matrix-messaging",
+        defaults={
+            "name": "Matrix Messaging",
+            "rank": 5,
+            "status": "active",
+            "messaging_enabled": True,
+            "response_target_business_hours": 8,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if created:
+        PlanPrice.objects.create(
+            plan=plan, interval="monthly", version=1, amount=9900, created_at=now
+        )
+        for patient in (world.own, world.other):
+            membership_enroll(
+                actor=admin,
+                plan=plan,
+                interval="monthly",
+                payer_patient=patient,
+                members=[MemberSpec(patient=patient, role=MemberRole.PRIMARY)],
+                start_date=clock.today(),
+                payment_method_on_file=True,
+            )
+    return teams
+
+
+def _matrix_thread(
+    world: World, target: str, path: str, actor: User | None, *, attachment: bool = False
+) -> Thread:
+    """A thread of the target patient in the acting staff member's team (so their role's
+    view rule lets them see it), in the state the operation acts on."""
+    teams = _matrix_teams(world)
+    patient = world.own if target == "own" else world.other
+    assert patient.user is not None
+    uploads = (
+        [AttachmentUpload(file_name="matrix.pdf", content_type="application/pdf", data=MATRIX_PDF)]
+        if attachment
+        else []
+    )
+    thread = thread_start(
+        actor=patient.user, topic=Topic.OTHER, body="Matrix question", attachments=uploads
+    )
+    role = actor.role if actor is not None and actor.is_clinic_staff else "admin"
+    Thread.objects.filter(pk=thread.pk).update(team=teams[role])
+    thread.refresh_from_db()
+    admin = world.actors["admin"]
+    assert admin is not None
+    if path.endswith("/reassign"):
+        thread_assign(actor=admin, thread=thread, assignee=world.staff_target)
+    if path.endswith("/reopen"):
+        thread_close(actor=admin, thread=thread)
+    return thread
+
+
+def _api_messaging_url(url: str, path: str, world: World, target: str, actor: User | None) -> str:
+    teams = _matrix_teams(world)
+    if "{thread_id}" in url:
+        url = url.replace("{thread_id}", str(_matrix_thread(world, target, path, actor).id))
+    if "{attachment_id}" in url:
+        thread = _matrix_thread(world, target, path, actor, attachment=True)
+        found = Attachment.objects.get(thread=thread)
+        url = url.replace("{attachment_id}", str(found.id))
+    if "{template_id}" in url:
+        admin = world.actors["admin"]
+        assert admin is not None
+        template = ReplyTemplate.objects.filter(name="Matrix template").first() or (
+            reply_template_save(actor=admin, name="Matrix template", body="Thank you.")
+        )
+        url = url.replace("{template_id}", str(template.id))
+    url = url.replace("{topic}", Topic.OTHER.value)
+    if path == "/api/v1/messaging/figures":
+        today = clock.today().isoformat()
+        url += f"?start={today}&end={today}"
+    assert teams
+    return url
+
+
+def _api_messaging_body(path: str, method: str, world: World) -> dict[str, Any] | None:
+    if method in ("GET", "DELETE"):
+        return None
+    teams = _matrix_teams(world)
+    admin = world.actors["admin"]
+    assert admin is not None
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/v1/messaging/threads": {"topic": "other", "body": "Matrix new thread"},
+        "/api/v1/messaging/threads/{thread_id}/messages": {"body": "Matrix message"},
+        "/api/v1/messaging/threads/{thread_id}/notes": {"body": "Matrix note"},
+        "/api/v1/messaging/threads/{thread_id}/assign": {"assignee_id": world.staff_target.id},
+        "/api/v1/messaging/threads/{thread_id}/reassign": {
+            "assignee_id": admin.id,
+            "reason": "Matrix",
+        },
+        "/api/v1/messaging/routing-rules/{topic}": {
+            "target": "team",
+            "team_id": teams["provider"].id,
+        },
+        "/api/v1/messaging/reply-templates": {"name": "Matrix new template", "body": "Hello."},
+        "/api/v1/messaging/reply-templates/{template_id}": {
+            "name": "Matrix template",
+            "body": "Changed.",
+        },
+    }
+    return bodies.get(path, {})
+
+
 def _signed_stripe_event(settings: Any) -> tuple[bytes, dict[str, str]]:
     """An event of a kind Careloop ignores, signed with the test secret set in `settings`."""
     settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
@@ -1732,7 +1905,7 @@ def _api_cases() -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(("method", "path", "capability", "role", "target"), list(_api_cases()))
-def test_api_access(world, settings, method, path, capability, role, target):
+def test_api_access(world, settings, tmp_path, method, path, capability, role, target):
     actor = world.actors[role]
     client = _client(actor)
     patient = world.own if target == "own" else world.other
@@ -1763,10 +1936,18 @@ def test_api_access(world, settings, method, path, capability, role, target):
         url = _api_notes_url(url, path, world, target, actor)
     elif path.startswith("/api/v1/care/"):
         url = _api_care_url(url, path, world, target)
-    body = _api_body(path, method, world, target)
+    messaging = path.startswith("/api/v1/messaging/")
+    if messaging:
+        settings.MESSAGING_ATTACHMENT_DIR = tmp_path / "attachments"
+        url = _api_messaging_url(url, path, world, target, actor)
+        body = _api_messaging_body(path, method, world)
+    else:
+        body = _api_body(path, method, world, target)
     public = (method, path) in PUBLIC_API_OPERATIONS
-    before = _snapshot(), _billing_snapshot()
-    if public:
+    before = _snapshot(), _billing_snapshot(), _messaging_snapshot()
+    if (method, path) in MESSAGING_MULTIPART:
+        response = client.post(url, body)
+    elif public:
         payload, headers = _signed_stripe_event(settings)
         response = client.generic(
             method, url, payload, content_type="application/json", headers=headers
@@ -1790,6 +1971,8 @@ def test_api_access(world, settings, method, path, capability, role, target):
             "/api/v1/coverage",
         }
         own_read = method == "GET" and path in own_reads and target == "own"
+        if (method, path) in MESSAGING_PATIENT_OPERATIONS:
+            own_read = target == "own"
         own_write = (
             method == "PATCH" and path == "/api/v1/patients/{patient_id}" and target == "own"
         )
@@ -1809,10 +1992,12 @@ def test_api_access(world, settings, method, path, capability, role, target):
             "/api/v1/care/tasks/{task_id}",
             "/api/v1/care/labs/orders/{order_id}",
             "/api/v1/care/notes/{note_id}",
+            "/api/v1/messaging/threads/{thread_id}",
         ):
             read = AuditEvent.objects.filter(patient_id=patient.id, actor_id=actor.id)
             assert read.filter(outcome="success").exists(), "a patient read left no audit event"
         return
     assert response.status_code == expected, response.content[:300]
     assert response["Content-Type"].startswith("application/problem+json")
-    assert (_snapshot(), _billing_snapshot()) == before, "a refused request changed data"
+    after = _snapshot(), _billing_snapshot(), _messaging_snapshot()
+    assert after == before, "a refused request changed data"

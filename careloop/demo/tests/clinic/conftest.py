@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 
 from careloop.demo.seed import demo_seed
 
@@ -24,8 +25,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="package")
-def demo_clinic(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():
+def demo_clinic(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    # The demo's message attachments are written to a folder of this run, not the data folder.
+    attachments = tmp_path_factory.mktemp("demo-attachments")
+    with (
+        override_settings(MESSAGING_ATTACHMENT_DIR=attachments),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         demo_seed()
         yield
         transaction.set_rollback(True)
