@@ -1,4 +1,7 @@
 import pytest
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
 
 from careloop.care.models import (
     Activity,
@@ -100,7 +103,22 @@ def _forget_care() -> None:
         model.objects.all().delete()
 
 
+def _forget_messaging() -> None:
+    """Threads refer to patients and plans. Messages refuse DELETE on PostgreSQL (they are
+    append-only), so the tables are emptied as Django's flush empties them: TRUNCATE there."""
+    tables = [model._meta.db_table for model in apps.get_app_config("messaging").get_models()]
+    if connection.vendor == "postgresql":
+        # The seed's deferred foreign-key checks are still pending in the test's transaction,
+        # and PostgreSQL refuses to TRUNCATE a table with pending trigger events.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    connection.ops.execute_sql_flush(
+        connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
+    )
+
+
 def _forget_memberships() -> None:
+    _forget_messaging()
     _forget_care()
     forget_billing()
     _forget_calendar()

@@ -14,7 +14,7 @@ from careloop.accounts.policy import Capability
 from careloop.accounts.roles import STAFF_ROLES, Role
 from careloop.audit.services import audit_record
 from careloop.core import clock
-from careloop.core.errors import Conflict, ValidationFailed
+from careloop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from careloop.messaging.access import thread_refusal
 from careloop.messaging.lifecycle import ThreadAction, thread_target
 from careloop.messaging.models import Thread, ThreadChange, ThreadStatus
@@ -64,6 +64,12 @@ def thread_transition(
         refusal = thread_refusal(actor, locked, capability)
         if refusal is not None:
             raise refusal
+        if actor.is_patient:
+            # A patient may read and reply to their own thread; who holds it and whether it is
+            # open is the care team's to decide.
+            raise PermissionDenied(
+                "Only the care team claims, assigns, closes or reopens a thread.", code="forbidden"
+            )
         current = ThreadStatus(locked.status)
         target = thread_target(current, action)
         if expect_unassigned and locked.assignee is not None:

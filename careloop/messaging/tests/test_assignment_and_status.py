@@ -112,3 +112,21 @@ def test_a_closed_thread_cannot_be_assigned(ann_thread, provider, admin):
     with pytest.raises(IllegalThreadTransition):
         thread_reassign(actor=admin, thread=ann_thread, assignee=colleague, reason="Cover.")
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda patient, thread: thread_claim(actor=patient, thread=thread),
+        lambda patient, thread: thread_close(actor=patient, thread=thread, reason="Sorted"),
+        lambda patient, thread: thread_reassign(
+            actor=patient, thread=thread, assignee=None, reason="Not needed"
+        ),
+    ],
+    ids=["claim", "close", "reassign"],
+)
+def test_a_patient_cannot_claim_close_or_reassign_their_own_thread(unassigned, patient_ann, act):
+    before = snapshot()
+    with pytest.raises(PermissionDenied):
+        act(patient_ann.user, unassigned)
+    assert snapshot() == before
