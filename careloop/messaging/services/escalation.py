@@ -9,6 +9,7 @@ nothing; a rerun finds nothing to do. A clock already past due when the sweep fi
 is not warned about, only breached (two notices in one sweep would read as a fault).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,16 +65,25 @@ def _lock_thread(clock: ResponseClock) -> None:
     Thread.objects.select_for_update().filter(pk=clock.thread_id).values_list("id").first()
 
 
-def _warn(clock: ResponseClock, now: datetime) -> bool:
+def _take_step(
+    clock: ResponseClock,
+    now: datetime,
+    *,
+    field: str,
+    recipients_of: Callable[[ResponseClock], list[User]],
+    notify: Callable[[Thread, User, datetime], None],
+    action: str,
+) -> bool:
+    """Stamp the clock's step (`warned_at` or `breached_at`), notify and audit, once."""
     with transaction.atomic():
         _lock_thread(clock)
-        if not _stamp(clock, "warned_at", now):
+        if not _stamp(clock, field, now):
             return False
-        recipients = _warning_recipients(clock)
+        recipients = recipients_of(clock)
         for recipient in recipients:
-            notify_response_warning(clock.thread, recipient, clock.due_at)
+            notify(clock.thread, recipient, clock.due_at)
         audit_record(
-            action="message.response_warning",
+            action=action,
             actor=None,
             patient_id=clock.thread.patient_id,
             object_type="message",
@@ -81,25 +91,28 @@ def _warn(clock: ResponseClock, now: datetime) -> bool:
             detail={"thread": clock.thread_id, "notified": [user.pk for user in recipients]},
         )
     return True
+
+
+def _warn(clock: ResponseClock, now: datetime) -> bool:
+    return _take_step(
+        clock,
+        now,
+        field="warned_at",
+        recipients_of=_warning_recipients,
+        notify=notify_response_warning,
+        action="message.response_warning",
+    )
 
 
 def _breach(clock: ResponseClock, now: datetime) -> bool:
-    with transaction.atomic():
-        _lock_thread(clock)
-        if not _stamp(clock, "breached_at", now):
-            return False
-        recipients = _breach_recipients(clock)
-        for recipient in recipients:
-            notify_response_breach(clock.thread, recipient, clock.due_at)
-        audit_record(
-            action="message.response_breach",
-            actor=None,
-            patient_id=clock.thread.patient_id,
-            object_type="message",
-            object_id=clock.message_id,
-            detail={"thread": clock.thread_id, "notified": [user.pk for user in recipients]},
-        )
-    return True
+    return _take_step(
+        clock,
+        now,
+        field="breached_at",
+        recipients_of=_breach_recipients,
+        notify=notify_response_breach,
+        action="message.response_breach",
+    )
 
 
 def messaging_escalate(*, now: datetime) -> EscalationResult:
