@@ -6,7 +6,6 @@ refunded. The PDF uses the PDF core fonts, which cover Latin-1 only, so other ch
 written without their accents (or as "?") rather than failing the download.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,6 +21,7 @@ from careloop.billing.models import (
 from careloop.billing.selectors.invoices import payer_name
 from careloop.billing.services.notices import clinic_name
 from careloop.core import clock
+from careloop.core.pdf_text import latin1
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,6 @@ def receipt_for(invoice: Invoice) -> Receipt:
 
 
 _SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$"}
-_PLAIN = {"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
 
 def receipt_money(amount: int, currency: str) -> str:
@@ -129,22 +128,6 @@ def receipt_money(amount: int, currency: str) -> str:
 
 def _day(day: date | None) -> str:
     return f"{day:%b} {day.day}, {day.year}" if day is not None else ""
-
-
-def latin1(text: str) -> str:
-    """`text` in the characters the PDF core fonts have."""
-    characters = []
-    for character in text:
-        character = _PLAIN.get(character, character)
-        try:
-            character.encode("latin-1")
-        except UnicodeEncodeError:
-            decomposed = unicodedata.normalize("NFKD", character)
-            character = "".join(c for c in decomposed if not unicodedata.combining(c))
-            if not character or not character.isascii():
-                character = "?"
-        characters.append(character)
-    return "".join(characters)
 
 
 def _service(line: ReceiptLine) -> str:

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from careloop.billing.receipts import latin1, receipt_for, receipt_pdf
+from careloop.billing.receipts import receipt_for, receipt_pdf
 from careloop.billing.services.refunds import refund_create
 from careloop.billing.tests.builders import committed, invoices_of, with_card
+from careloop.core.pdf_text import latin1
 from careloop.memberships.models import MemberRole
 from careloop.memberships.tests.lifecycle_builders import enroll, family, freeze_on, make_plan
 

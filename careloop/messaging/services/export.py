@@ -15,9 +15,9 @@ from careloop.accounts.models import User
 from careloop.accounts.policy import Capability
 from careloop.audit.models import Outcome
 from careloop.audit.services import audit_record
-from careloop.billing.receipts import latin1
 from careloop.core import clock
 from careloop.core.errors import NotFound
+from careloop.core.pdf_text import latin1
 from careloop.core.selectors import clinic_settings
 from careloop.messaging.access import thread_refusal
 from careloop.messaging.models import Attachment, MessageKind, Thread, ThreadChange
