@@ -125,8 +125,10 @@ def _last_tasks(plan_ids: Sequence[int]) -> dict[int, CareTask]:
 
 
 def _generate_locked(plans: Sequence[CarePlan], as_of: date) -> list[CareTask]:
-    """Create the due occurrences of locked, active plans: one insert of tasks, one of their
-    history, one audit segment with an event per plan that gained work."""
+    """Create the due occurrences of the locked plans that are active (a suspended or ended
+    plan gains nothing): one insert of tasks, one of their history, one audit segment with an
+    event per plan that gained work."""
+    plans = [plan for plan in plans if plan.status == CarePlanStatus.ACTIVE]
     if not plans:
         return []
     plan_ids = [plan.pk for plan in plans]
@@ -185,7 +187,8 @@ def _record_generated(task_ids: Sequence[int], *, recorded_at: datetime) -> None
 
 
 def _lock(plan_ids: Sequence[int], *, skip_locked: bool) -> list[CarePlan]:
-    """Lock the plans' rows and return the active ones among those locked.
+    """Lock the plans' rows (those another transaction holds are left out when
+    `skip_locked`) and return them.
 
     Locks only the care plans' rows: PostgreSQL refuses FOR UPDATE on the nullable side of an
     outer join, which select_related of the membership would add.
@@ -203,9 +206,7 @@ def care_plan_generate(*, care_plan: CarePlan, as_of: date) -> list[CareTask]:
     for _ in range(3):
         try:
             with transaction.atomic():
-                plans = _lock([care_plan.pk], skip_locked=False)
-                active = [plan for plan in plans if plan.status == CarePlanStatus.ACTIVE]
-                return _generate_locked(active, as_of)
+                return _generate_locked(_lock([care_plan.pk], skip_locked=False), as_of)
         except IntegrityError:
             continue
     return []
@@ -221,8 +222,7 @@ def _generate_batch(plan_ids: Sequence[int], as_of: date) -> int:
     try:
         with transaction.atomic():
             plans = _lock(plan_ids, skip_locked=True)
-            active = [plan for plan in plans if plan.status == CarePlanStatus.ACTIVE]
-            created = len(_generate_locked(active, as_of))
+            created = len(_generate_locked(plans, as_of))
     except IntegrityError:
         plans, created = [], 0
     held = set(plan_ids) - {plan.pk for plan in plans}
