@@ -246,6 +246,7 @@ def seed_threads(count: int, rng: random.Random) -> None:
                     else None,
                     answered_at=replied,
                     answered_by=messages[index + 1] if replied is not None else None,
+                    responder_id=messages[index + 1].author_id if replied is not None else None,
                     response_business_seconds=int((replied - started).total_seconds())
                     if replied is not None
                     else None,

@@ -9,11 +9,12 @@ from careloop.messaging.models.threads import Message, Thread
 class ResponseClock(models.Model):
     """The response-time target of one patient message.
 
-    `plan` is the tier the target came from, and `response_business_seconds` the business
-    time the reply took, both fixed when they happen, so the figures per plan and person are
-    sums and counts rather than a replay of the calendar. `warn_at` and `due_at` are computed
-    when the message arrives (business hours, holidays
-    and time zone as they were then). A staff reply answers every waiting clock of the
+    `plan` is the tier the target came from, `responder` the person whose reply answered it
+    and `response_business_seconds` the business time the reply took, all fixed when they
+    happen, so the figures per plan and person are counts and medians over this one table
+    rather than a replay of the calendar or a join to the replies. `warn_at` and `due_at`
+    are computed when the message arrives (business hours, holidays and time zone as they
+    were then). A staff reply answers every waiting clock of the
     thread; closing the thread stops them. `warned_at` and `breached_at` are set by a
     conditional UPDATE (only while still empty) in the same transaction as the notices, so
     each warning and breach is sent once however many workers sweep at the same time.
@@ -33,6 +34,14 @@ class ResponseClock(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responder = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person whose reply answered the message, kept for the figures per person.",
     )
     stopped_at = models.DateTimeField(null=True, blank=True)
     response_business_seconds = models.PositiveIntegerField(
@@ -67,6 +76,7 @@ class ResponseClock(models.Model):
                 name="response_clock_to_breach",
             ),
             models.Index(fields=["thread", "started_at"], name="response_clock_thread"),
+            models.Index(fields=["started_at"], name="response_clock_started"),
         ]
 
     def __str__(self) -> str:

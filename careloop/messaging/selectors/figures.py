@@ -1,8 +1,12 @@
 """Response-time figures for the SLA dashboard: per plan and per person.
 
-Counts are SQL aggregates over the response clocks that started in the range; the median is
-taken in Python over one integer column (the business seconds each reply took, recorded when
-it was sent), so no calendar is replayed here.
+Everything is read from the response clocks that started in the range, grouped by the plan
+or the responder recorded on each clock: counts are SQL aggregates, and the median is taken
+over one integer column (the business seconds each reply took, recorded when it was sent),
+so no calendar is replayed and no reply is joined. PostgreSQL computes the median in the
+same query (`percentile_cont`); SQLite has no such aggregate, so there the reply times are
+read once and the median taken in Python. Both give the mean of the two middle values for
+an even count.
 """
 
 from collections import defaultdict
@@ -10,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connections
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
 
 from careloop.messaging.models import ResponseClock
 
@@ -45,12 +50,30 @@ class ResponseFigures:
         return self.messages / self.members if self.members else None
 
 
+class Median(Aggregate):
+    """The median of a column on PostgreSQL; NULLs (unanswered messages) are left out."""
+
+    function = "percentile_cont"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _median_in_database(clocks: QuerySet[ResponseClock]) -> bool:
+    return connections[clocks.db].vendor == "postgresql"
+
+
 def _clocks(since: datetime, until: datetime) -> QuerySet[ResponseClock]:
     return ResponseClock.objects.filter(started_at__gte=since, started_at__lt=until)
 
 
-def _seconds(clocks: QuerySet[ResponseClock], *keys: str) -> list[dict[int | None, list[int]]]:
-    """The business seconds of each answered clock, grouped by each of `keys`, in one read."""
+def _seconds(
+    clocks: QuerySet[ResponseClock], *keys: str
+) -> list[dict[int | None, list[int]] | None]:
+    """The business seconds of each answered clock, grouped by each of `keys`, in one read;
+    None for each key where the database computes the medians itself."""
+    if _median_in_database(clocks):
+        return [None for _ in keys]
     grouped: list[dict[int | None, list[int]]] = [defaultdict(list) for _ in keys]
     for row in clocks.filter(response_business_seconds__isnull=False).values_list(
         *keys, "response_business_seconds"
@@ -58,7 +81,7 @@ def _seconds(clocks: QuerySet[ResponseClock], *keys: str) -> list[dict[int | Non
         spent = row[-1]
         for index, group in enumerate(row[:-1]):
             grouped[index][group].append(spent)
-    return grouped
+    return list(grouped)
 
 
 def _figures(
@@ -66,9 +89,12 @@ def _figures(
     key: str,
     label: str,
     until: datetime,
-    seconds: dict[int | None, list[int]],
+    seconds: dict[int | None, list[int]] | None,
 ) -> list[ResponseFigures]:
+    """The rows grouped by `key`; the medians come from `seconds` when it is given (SQLite),
+    from the database otherwise."""
     waiting_late = Q(answered_at__isnull=True, stopped_at__isnull=True, due_at__lte=until)
+    medians = {} if seconds is not None else {"median": Median("response_business_seconds")}
     rows = (
         clocks.values(key, label)
         .annotate(
@@ -77,6 +103,7 @@ def _figures(
             within_target=Count("id", filter=ANSWERED & ~LATE),
             breaches=Count("id", filter=(ANSWERED & LATE) | waiting_late),
             members=Count("thread__patient", distinct=True),
+            **medians,
         )
         .order_by(label, key)
     )
@@ -89,16 +116,24 @@ def _figures(
             within_target=row["within_target"],
             breaches=row["breaches"],
             members=row["members"],
-            median_response_hours=(
-                round(median(seconds[row[key]]) / 3600, 2) if seconds.get(row[key]) else None
+            median_response_hours=_hours(
+                row["median"] if seconds is None else _median(seconds.get(row[key]))
             ),
         )
         for row in rows
     ]
 
 
+def _median(values: list[int] | None) -> float | None:
+    return median(values) if values else None
+
+
+def _hours(seconds: float | None) -> float | None:
+    return round(seconds / 3600, 2) if seconds is not None else None
+
+
 PLAN = ("plan_id", "plan__name")
-PERSON = ("answered_by__author_id", "answered_by__author__username")
+PERSON = ("responder_id", "responder__username")
 
 
 @dataclass(frozen=True)
@@ -108,7 +143,7 @@ class Dashboard:
 
 
 def response_dashboard(*, since: datetime, until: datetime) -> Dashboard:
-    """Both tables of the dashboard, reading the reply times once for the two medians."""
+    """Both tables of the dashboard; on SQLite the reply times are read once for both."""
     clocks = _clocks(since, until)
     per_plan, per_person = _seconds(clocks, PLAN[0], PERSON[0])
     return Dashboard(

@@ -42,10 +42,11 @@ def clocks_answer(*, thread: Thread, reply: Message, now: datetime) -> int:
         for clock in waiting:
             clock.answered_at = now
             clock.answered_by = reply
+            clock.responder_id = reply.author_id
             elapsed = calendar.elapsed(clock.started_at, now)
             clock.response_business_seconds = int(elapsed.total_seconds())
         ResponseClock.objects.bulk_update(
-            waiting, ["answered_at", "answered_by", "response_business_seconds"]
+            waiting, ["answered_at", "answered_by", "responder", "response_business_seconds"]
         )
     _refresh_due(thread)
     return len(waiting)

@@ -12,10 +12,7 @@ from careloop.accounts.models import User
 from careloop.accounts.policy import Capability
 from careloop.audit.services import audit_record
 from careloop.core import clock
-from careloop.messaging.selectors.figures import (
-    response_figures_by_person,
-    response_figures_by_plan,
-)
+from careloop.messaging.selectors.figures import response_dashboard
 from careloop.web.decorators import staff_view
 from careloop.web.staff.messaging.forms import FiguresForm
 from careloop.web.staff.patients.views.common import acting_user
@@ -36,14 +33,18 @@ def message_dashboard(request: HttpRequest) -> HttpResponse:
         zone = clock.clinic_zone()
         since = datetime.combine(start, time(0), tzinfo=zone)
         until = min(datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone), clock.now())
-        by_plan = response_figures_by_plan(since=since, until=until)
-        by_person = response_figures_by_person(since=since, until=until)
+        dashboard = response_dashboard(since=since, until=until)
+        by_plan = dashboard.by_plan
         # The selector labels people by username; staff know each other by name.
         names = {
             user.pk: user.display_name
-            for user in User.objects.filter(pk__in=[row.key for row in by_person if row.key])
+            for user in User.objects.filter(
+                pk__in=[row.key for row in dashboard.by_person if row.key]
+            )
         }
-        by_person = [replace(row, label=names.get(row.key or 0, row.label)) for row in by_person]
+        by_person = [
+            replace(row, label=names.get(row.key or 0, row.label)) for row in dashboard.by_person
+        ]
         audit_record(
             action="message.figures",
             actor=acting_user(request),
