@@ -15,17 +15,18 @@ from django.utils.http import content_disposition_header
 from ninja import Field, File, Form, Schema, Status, UploadedFile
 
 from careloop.accounts.models import User
-from careloop.accounts.policy import Capability
+from careloop.accounts.policy import Capability, has_capability
 from careloop.api.messaging.common import Limit, Offset, caller, messaging_router, renamed
 from careloop.api.patients import needs
 from careloop.audit.services import audit_record
-from careloop.core.errors import NotFound, ValidationFailed
+from careloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from careloop.messaging.access import access_thread
 from careloop.messaging.attachments import AttachmentUpload
 from careloop.messaging.models import Attachment, Message, Thread
 from careloop.messaging.selectors.inbox import (
     Inbox,
     ThreadRow,
+    household_shared_threads,
     inbox_threads,
     patient_threads,
     thread_page,
@@ -45,6 +46,7 @@ from careloop.messaging.services.assignment import (
     thread_reopen,
 )
 from careloop.messaging.services.attachments import attachment_open
+from careloop.messaging.services.sharing import thread_share
 from careloop.messaging.services.threads import (
     message_send,
     note_add,
@@ -75,6 +77,9 @@ class ThreadOut(Schema):
     )
     closed_at: datetime | None
     unread: bool = Field(description="Something the caller has not read yet")
+    shared_with_household: bool = Field(
+        description="The patient lets the head of their household read this thread"
+    )
 
 
 class ThreadPage(Schema):
@@ -146,6 +151,7 @@ def _thread_fields(thread: Thread, unread: bool) -> dict[str, object]:
         "due_at": thread.due_at,
         "closed_at": thread.closed_at,
         "unread": unread,
+        "shared_with_household": thread.shared_with_household,
     }
 
 
@@ -224,13 +230,15 @@ def _own_patient(user: User) -> Patient:
     "/threads",
     response=ThreadPage,
     summary="Threads: a staff inbox (mine, team, unassigned, overdue) or one patient's; "
-    "a patient gets their own",
+    "a patient gets their own, or with shared=true those their household's members shared "
+    "with them as its head",
     openapi_extra=needs(Capability.MESSAGE_VIEW),
 )
 def thread_list(
     request: HttpRequest,
     inbox: Literal["mine", "team", "unassigned", "overdue"] = "team",
     patient_id: int | None = None,
+    shared: bool = False,
     limit: Limit = 25,
     offset: Offset = 0,
 ) -> ThreadPage:
@@ -240,7 +248,10 @@ def thread_list(
         own = _own_patient(user)
         if patient_id is not None and patient_id != own.pk:
             raise NotFound("Not found.")
-        rows = patient_threads(patient=own).select_related("patient", "assignee")
+        if shared:
+            rows = household_shared_threads(head=own).select_related("assignee")
+        else:
+            rows = patient_threads(patient=own).select_related("patient", "assignee")
     elif patient_id is not None:
         patient = access_patient(
             user, patient_id, capability=Capability.MESSAGE_VIEW, action="message.thread_list"
@@ -394,6 +405,26 @@ def thread_read(request: HttpRequest, thread_id: int, payload: ReadIn) -> ReadOu
     moved = thread_mark_read(actor=user, thread=thread, up_to=up_to)
     mark = thread.read_states.filter(reader=user).values_list("last_read_message_id", flat=True)
     return ReadOut(moved=moved, read_up_to=mark.first() or 0)
+
+
+class SharingIn(Schema):
+    shared: bool = Field(description="True to share with the household's head, false to stop")
+
+
+@messaging_router.post(
+    "/threads/{thread_id}/sharing",
+    response=ThreadOut,
+    summary="The thread's patient shares it with the head of their household (read only for "
+    "them), or stops sharing it",
+    openapi_extra=needs(Capability.PORTAL_USE),
+)
+def thread_sharing(request: HttpRequest, thread_id: int, payload: SharingIn) -> ThreadOut:
+    user = caller(request)
+    if not has_capability(user, Capability.PORTAL_USE):
+        raise PermissionDenied("Only the patient decides who else reads their thread.")
+    thread = access_thread(user, thread_id, Capability.MESSAGE_VIEW)
+    thread = thread_share(actor=user, thread=thread, shared=payload.shared)
+    return ThreadOut(**_thread_fields(thread, unread=False))  # type: ignore[arg-type]
 
 
 # --- lifecycle ------------------------------------------------------------------------------

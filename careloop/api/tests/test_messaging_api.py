@@ -25,6 +25,7 @@ from careloop.messaging.tests.messaging_builders import (
     start,
     team,
 )
+from careloop.patients.services import household_create
 from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_user
 
@@ -137,6 +138,50 @@ def test_another_patients_thread_is_not_found_and_nothing_is_stored(ann_thread, 
     assert refused["Content-Type"].startswith("application/problem+json")
     assert snapshot() == before
     assert not Attachment.objects.exists()
+
+
+def test_a_member_shares_a_thread_with_the_head_who_reads_it_but_cannot_write(
+    ann_thread, patient_bob, front_desk, provider
+):
+    household_create(
+        actor=front_desk, name="Baker home", head=patient_bob, members=[ann_thread.patient]
+    )
+    head = signed_in_client(patient_bob.user)
+    url = f"{BASE}/threads/{ann_thread.id}"
+    assert send(head, "GET", url).status_code == 404
+
+    shared = send(
+        signed_in_client(ann_thread.patient.user), "POST", f"{url}/sharing", {"shared": True}
+    )
+
+    assert shared.status_code == 200
+    assert shared.json()["shared_with_household"] is True
+    listed = send(head, "GET", f"{BASE}/threads?shared=true").json()
+    assert [item["id"] for item in listed["items"]] == [ann_thread.id]
+    assert send(head, "GET", f"{BASE}/threads").json()["count"] == 0
+    assert send(head, "GET", url).status_code == 200
+    before = snapshot()
+    refused = head.post(f"{url}/messages", {"body": "Hello from Bob"})
+    assert refused.status_code == 403
+    assert send(head, "POST", f"{url}/sharing", {"shared": False}).status_code == 404
+    assert (
+        send(signed_in_client(provider), "POST", f"{url}/sharing", {"shared": False}).status_code
+        == 403
+    )
+    assert unchanged_since(before)
+
+
+def test_sharing_without_a_household_names_the_field_and_changes_nothing(ann_thread):
+    before = snapshot()
+    refused = send(
+        signed_in_client(ann_thread.patient.user),
+        "POST",
+        f"{BASE}/threads/{ann_thread.id}/sharing",
+        {"shared": True},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "shared_with_household"
+    assert unchanged_since(before)
 
 
 def test_staff_of_another_team_are_refused_and_nothing_is_stored(ann_thread, front_desk):

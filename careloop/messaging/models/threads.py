@@ -19,6 +19,8 @@ class Thread(models.Model):
     when nothing waits); it repeats the response clocks' answer so the overdue inbox is one
     index range. Services set it in the same transaction as the clocks they start and stop.
     `last_message_at` orders the inboxes; internal notes move it too.
+    `shared_with_household` is the patient's choice to let the head of their household read
+    the thread in the portal (never write in it); only the patient changes it.
     """
 
     patient = models.ForeignKey(
@@ -43,6 +45,7 @@ class Thread(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
+    shared_with_household = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

@@ -150,6 +150,18 @@ def patient_threads(*, patient: Patient) -> QuerySet[ThreadRow]:
     return threads.annotate(unread=unread).order_by("-last_message_at", "-id")
 
 
+def household_shared_threads(*, head: Patient) -> QuerySet[ThreadRow]:
+    """The threads the members of the household `head` leads have shared with them, newest
+    first. Never `unread`: read marks belong to each member and the care team."""
+    return (
+        Thread.objects.filter(shared_with_household=True, patient__household__head=head)
+        .exclude(patient=head)
+        .select_related("patient", "team")
+        .annotate(unread=Value(False))
+        .order_by("-last_message_at", "-id")
+    )
+
+
 def reply_templates(*, topic: Topic | str = "") -> list[ReplyTemplate]:
     """Active templates for a topic: the topic's own first, then those for any topic."""
     templates = ReplyTemplate.objects.filter(active=True)

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db.models import Max, QuerySet
 
 from careloop.accounts.models import User
+from careloop.accounts.roles import Role
 from careloop.messaging.models import Message, MessageKind, ReadState, ResponseClock, Thread
 
 
@@ -34,6 +35,7 @@ def staff_read_up_to(thread: Thread) -> int:
     furthest = (
         ReadState.objects.filter(thread=thread)
         .exclude(reader_id=thread.patient.user_id)
+        .exclude(reader__role=Role.PATIENT)
         .aggregate(furthest=Max("last_read_message_id"))["furthest"]
     )
     return furthest or 0

@@ -329,12 +329,15 @@ def note_add(*, actor: User, thread: Thread, body: str) -> Message:
 def thread_mark_read(*, actor: User, thread: Thread, up_to: Message | None = None) -> bool:
     """Move the reader's mark to the last message they can see (or `up_to`); never back.
 
-    A patient's mark counts messages only: internal notes are invisible to them. True when
-    the mark moved.
+    A patient's mark counts messages only: internal notes are invisible to them. The head of
+    a household reading a thread a member shared leaves no mark: read receipts belong to the
+    patient and the care team. True when the mark moved.
     """
     refusal = thread_refusal(actor, thread, Capability.MESSAGE_VIEW)
     if refusal is not None:
         raise refusal
+    if actor.is_patient and thread.patient.user_id != actor.pk:
+        return False
     visible = Message.objects.filter(thread=thread)
     if actor.is_patient:
         visible = visible.filter(kind=MessageKind.MESSAGE)

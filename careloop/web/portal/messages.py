@@ -1,9 +1,11 @@
 """Secure messages in the patient portal: their threads with unread marks, starting a thread,
 and a thread's page with replies, read receipts and the plan's expected response time.
 
-An emergency notice is on every page. When the patient may not write, the pages say why,
-what to do instead and, when a higher tier includes messaging, that option
-(`messaging_eligibility`); the services refuse again inside their transaction.
+A member of a household may share a thread with its head, who then reads it here (never
+writes in it) under "Shared with you". An emergency notice is on every page. When the
+patient may not write, the pages say why, what to do instead and, when a higher tier
+includes messaging, that option (`messaging_eligibility`); the services refuse again inside
+their transaction.
 """
 
 from typing import Any
@@ -21,11 +23,12 @@ from careloop.messaging.access import access_thread
 from careloop.messaging.errors import MessagingNotAllowed
 from careloop.messaging.models import Attachment, RoutingRule, Thread, ThreadStatus, Topic
 from careloop.messaging.selectors.eligibility import Eligibility, messaging_eligibility
-from careloop.messaging.selectors.inbox import patient_threads
+from careloop.messaging.selectors.inbox import household_shared_threads, patient_threads
 from careloop.messaging.selectors.threads import staff_read_up_to, thread_messages
 from careloop.messaging.services.attachments import attachment_open
+from careloop.messaging.services.sharing import thread_share
 from careloop.messaging.services.threads import message_send, thread_mark_read, thread_start
-from careloop.patients.models import Patient
+from careloop.patients.models import Household, Patient
 from careloop.web.decorators import portal_view
 from careloop.web.messaging import attachment_response
 from careloop.web.staff.messaging.forms import MultipleFileField, add_message_errors, uploads
@@ -77,10 +80,15 @@ def messages_list(request: HttpRequest) -> HttpResponse:
     if patient is None:
         return render(request, "portal/no_record.html", status=404)
     threads = list(patient_threads(patient=patient)[:50])
+    shared = list(household_shared_threads(head=patient)[:50])
     return render(
         request,
         "portal/messages/list.html",
-        {"threads": threads, "eligibility": messaging_eligibility(patient=patient)},
+        {
+            "threads": threads,
+            "shared": shared,
+            "eligibility": messaging_eligibility(patient=patient),
+        },
     )
 
 
@@ -127,8 +135,11 @@ def _thread_page(
     for attachment in Attachment.objects.filter(thread=thread, message__in=shown).order_by("id"):
         files.setdefault(attachment.message_id, []).append(attachment)
     eligibility = messaging_eligibility(patient=thread.patient)
+    own = thread.patient.user_id == user.pk
     context: dict[str, Any] = {
         "thread": thread,
+        "own": own,
+        "share_with": _share_with(thread.patient) if own else None,
         "messages_shown": [(message, files.get(message.pk, [])) for message in shown],
         "staff_read_up_to": staff_read_up_to(thread),
         "eligibility": eligibility,
@@ -136,6 +147,18 @@ def _thread_page(
         "open": thread.status == ThreadStatus.OPEN,
     }
     return render(request, "portal/messages/thread.html", context, status=status)
+
+
+def _share_with(patient: Patient) -> Patient | None:
+    """The head of the patient's household, when the patient can share threads with them."""
+    household = (
+        Household.objects.select_related("head").filter(pk=patient.household_id).first()
+        if patient.household_id is not None
+        else None
+    )
+    if household is None or household.head_id == patient.pk:
+        return None
+    return household.head
 
 
 @portal_view
@@ -163,6 +186,30 @@ def message_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             request, thread, form, status=error.status if error.status == 429 else 422
         )
     messages.success(request, "Message sent.")
+    return redirect(reverse("portal:message_thread", args=[thread.pk]))
+
+
+@portal_view
+def message_sharing(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Share the thread with the household's head, or stop sharing it (POST only)."""
+    user = _user(request)
+    thread = access_thread(user, thread_id, Capability.MESSAGE_VIEW)
+    if request.method != "POST":
+        return redirect(reverse("portal:message_thread", args=[thread.pk]))
+    shared = request.POST.get("shared") == "yes"
+    try:
+        thread_share(actor=user, thread=thread, shared=shared)
+    except CareloopError as error:
+        fields = error.errors if isinstance(error, ValidationFailed) else []
+        reasons = [field.message for field in fields]
+        messages.error(request, " ".join(reasons) or error.message)
+    else:
+        messages.success(
+            request,
+            "The head of your household can now read this thread."
+            if shared
+            else "This thread is no longer shared with your household.",
+        )
     return redirect(reverse("portal:message_thread", args=[thread.pk]))
 
 

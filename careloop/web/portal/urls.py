@@ -15,6 +15,7 @@ urlpatterns = [
     path("messages/", messages.messages_list, name="messages"),
     path("messages/new/", messages.message_start, name="message_start"),
     path("messages/<int:thread_id>/", messages.message_thread, name="message_thread"),
+    path("messages/<int:thread_id>/sharing/", messages.message_sharing, name="message_sharing"),
     path(
         "messages/attachments/<int:attachment_id>/",
         messages.message_attachment,

@@ -369,6 +369,7 @@ WEB_CASES: dict[str, WebCase] = {
     "portal:messages": WebCase(Capability.PORTAL_USE),
     "portal:message_start": WebCase(Capability.PORTAL_USE, ("GET", "POST")),
     "portal:message_thread": WebCase(Capability.PORTAL_USE, ("GET", "POST")),
+    "portal:message_sharing": WebCase(Capability.PORTAL_USE, ("POST",)),
     "portal:message_attachment": WebCase(Capability.PORTAL_USE),
 }
 
@@ -878,6 +879,7 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
             )[0].pk
         },
         "portal:message_thread": lambda: {"thread_id": _web_thread(world, target, actor).pk},
+        "portal:message_sharing": lambda: {"thread_id": _web_thread(world, target, actor).pk},
         "portal:message_attachment": lambda: {
             "attachment_id": _web_thread(world, target, actor).attachments.get().pk
         },
@@ -1742,6 +1744,7 @@ MESSAGING_PATIENT_OPERATIONS = {
     ("GET", "/api/v1/messaging/threads/{thread_id}"),
     ("POST", "/api/v1/messaging/threads/{thread_id}/messages"),
     ("POST", "/api/v1/messaging/threads/{thread_id}/read"),
+    ("POST", "/api/v1/messaging/threads/{thread_id}/sharing"),
     ("GET", "/api/v1/messaging/attachments/{attachment_id}"),
 }
 # Sent as multipart forms: a message travels with its files.
@@ -1829,6 +1832,12 @@ def _matrix_thread(
         thread_assign(actor=admin, thread=thread, assignee=world.staff_target)
     if path.endswith("/reopen"):
         thread_close(actor=admin, thread=thread)
+    if path.endswith("/sharing"):
+        # Only a member whose household someone else heads has anyone to share with.
+        household = Household.objects.create(
+            name="Matrix sharing household", head=world.loose, created_at=clock.now()
+        )
+        Patient.objects.filter(pk__in=[patient.pk, world.loose.pk]).update(household=household)
     return thread
 
 
@@ -1865,6 +1874,7 @@ def _api_messaging_body(path: str, method: str, world: World) -> dict[str, Any] 
         "/api/v1/messaging/threads": {"topic": "other", "body": "Matrix new thread"},
         "/api/v1/messaging/threads/{thread_id}/messages": {"body": "Matrix message"},
         "/api/v1/messaging/threads/{thread_id}/notes": {"body": "Matrix note"},
+        "/api/v1/messaging/threads/{thread_id}/sharing": {"shared": True},
         "/api/v1/messaging/threads/{thread_id}/assign": {"assignee_id": world.staff_target.id},
         "/api/v1/messaging/threads/{thread_id}/reassign": {
             "assignee_id": admin.id,

@@ -21,6 +21,7 @@ from careloop.messaging.tests.messaging_builders import (
     start,
 )
 from careloop.patients.models import Patient
+from careloop.patients.services import household_create
 from careloop.testing.clients import signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +186,45 @@ def test_a_past_due_membership_may_still_write_with_a_warning(ann):
     page = _client(ann).get(reverse("portal:message_start")).content.decode()
     assert "has a payment past due. Please update your card" in page
     assert "Send message" in page
+
+
+def test_a_member_shares_a_thread_and_the_head_reads_it_without_writing(
+    ann, patient_bob, front_desk, provider
+):
+    household_create(actor=front_desk, name="Baker home", head=patient_bob, members=[ann])
+    thread = start(ann)
+    note_add(actor=provider, thread=thread, body="Internal: check renal function")
+    message_send(actor=provider, thread=thread, body="Yes, take it with food.")
+    url = reverse("portal:message_thread", args=[thread.pk])
+    assert _client(patient_bob).get(url).status_code == 404
+
+    own_page = _client(ann).get(url).content.decode()
+    assert "Only you and the care team can read this conversation." in own_page
+    shared = _client(ann).post(
+        reverse("portal:message_sharing", args=[thread.pk]), {"shared": "yes"}
+    )
+    assert shared.status_code == 302
+    assert "Stop sharing with Bob Baker" in _client(ann).get(url).content.decode()
+
+    listing = _client(patient_bob).get(reverse("portal:messages")).content.decode()
+    assert "Shared with you by your household" in listing
+    assert "Ann Avery: Clinical question" in listing
+    page = _client(patient_bob).get(url).content.decode()
+    assert "Ann Avery shared this conversation with you." in page
+    assert "Yes, take it with food." in page
+    assert "renal function" not in page
+    assert "Send message" not in page
+    before = snapshot()
+    assert _client(patient_bob).post(url, {"body": "Hello"}).status_code == 403
+    assert snapshot()["messages"] == before["messages"]
+
+
+def test_a_patient_outside_a_household_is_told_there_is_no_one_to_share_with(ann):
+    thread = start(ann)
+    page = _client(ann).get(reverse("portal:message_thread", args=[thread.pk])).content.decode()
+    assert "Share with" not in page
+    response = _client(ann).post(
+        reverse("portal:message_sharing", args=[thread.pk]), {"shared": "yes"}, follow=True
+    )
+    assert "You are not part of a household" in response.content.decode()
+    assert Thread.objects.get().shared_with_household is False
