@@ -88,14 +88,13 @@ def test_a_member_who_leaves_the_household_shares_nothing_with_its_head(
 
 
 def test_the_head_of_another_household_reads_nothing(front_desk, bakers, ann_thread):
-    stranger = make_patient(
-        given="Cal", family="Cole", user=make_user(role=Role.PATIENT, username="cal")
-    )
+    cal = make_user(role=Role.PATIENT, username="cal")
+    stranger = make_patient(given="Cal", family="Cole", user=cal)
     household_create(actor=front_desk, name="Cole home", head=stranger)
     thread_share(actor=ann_thread.patient.user, thread=ann_thread, shared=True)
 
     with pytest.raises(NotFound):
-        access_thread(stranger.user, ann_thread.pk, Capability.MESSAGE_VIEW)
+        access_thread(cal, ann_thread.pk, Capability.MESSAGE_VIEW)
     assert list(household_shared_threads(head=stranger)) == []
 
 

@@ -146,6 +146,19 @@ def test_the_chart_lists_the_patients_threads(ann_thread, provider, patient_ann)
     assert reverse("staff:message_thread", args=[ann_thread.pk]) in body
 
 
+def test_the_chart_shows_the_message_timeline_with_notes_and_changes(
+    ann_thread, provider, patient_ann
+):
+    note_add(actor=provider, thread=ann_thread, body="Check her kidney panel first.")
+    response = signed_in_client(provider).get(reverse("staff:patient_chart", args=[patient_ann.pk]))
+    body = response.content.decode()
+    assert 'aria-label="Message timeline"' in body
+    assert "<strong>Internal note</strong> by" in body
+    assert "Check her kidney panel first." in body
+    assert "Is it fine to take my dose with food?" in body
+    assert "Opened, assigned to" in body
+
+
 def test_a_reply_carries_a_file_that_downloads_only_for_those_who_may_read_the_thread(
     ann_thread, provider, front_desk
 ):
