@@ -5,6 +5,7 @@ the thread, checks the lifecycle table, records a ThreadChange (who, when, why) 
 row in one transaction.
 """
 
+from datetime import datetime
 from typing import Final
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from careloop.messaging.lifecycle import ThreadAction, thread_target
 from careloop.messaging.models import Thread, ThreadChange, ThreadStatus
 from careloop.messaging.services.clocks import clocks_stop
 from careloop.messaging.services.notices import notify_assignment
+from careloop.messaging.services.routing import away_ids, stand_in
 
 
 class _Unchanged:
@@ -186,3 +188,42 @@ def thread_reopen(*, actor: User, thread: Thread, reason: str = "") -> Thread:
         capability=Capability.MESSAGE_REPLY,
         reason=reason.strip(),
     )
+
+
+def thread_cover_if_away(thread: Thread, now: datetime) -> bool:
+    """A patient wrote in a thread whose assignee is out of office: it passes to their cover,
+    or back to the team's pool when there is none (or the cover is away too), with the
+    reason in the history and a notice to the cover. Runs inside the caller's transaction,
+    with the thread's row locked. True when the thread changed hands."""
+    away = thread.assignee
+    if away is None or not away_ids([away.pk], now):
+        return False
+    cover = stand_in(away, now)
+    thread.assignee = cover
+    thread.updated_at = now
+    thread.save(update_fields=["assignee", "updated_at"])
+    reason = f"{away.display_name} is out of office; " + (
+        f"{cover.display_name} covers." if cover is not None else "back to the team's pool."
+    )
+    ThreadChange.objects.create(
+        thread=thread,
+        action=ThreadAction.REASSIGN.value,
+        from_status=thread.status,
+        to_status=thread.status,
+        from_assignee=away,
+        to_assignee=cover,
+        recorded_at=now,
+        actor=None,
+        reason=reason,
+    )
+    audit_record(
+        action="message.thread_reassign",
+        actor=None,
+        patient_id=thread.patient_id,
+        object_type="message_thread",
+        object_id=thread.pk,
+        detail={"from_assignee": away.pk, "to_assignee": cover.pk if cover else None},
+    )
+    if cover is not None:
+        notify_assignment(thread, cover)
+    return True

@@ -190,6 +190,37 @@ def out_of_office_add(
     return away
 
 
+def out_of_office_end(*, actor: User, away: OutOfOffice) -> OutOfOffice | None:
+    """End an absence now: one under way ends at this moment, one not yet begun is withdrawn
+    (None). Staff end their own, admins anyone's; one already over cannot change."""
+    if actor.pk != away.staff_id:
+        require_capability(actor, Capability.MESSAGING_CONFIGURE)
+    now = clock.now()
+    with transaction.atomic():
+        locked = OutOfOffice.objects.select_for_update().filter(pk=away.pk).first()
+        if locked is None:
+            raise NotFound("There is no such absence.")
+        if locked.ends_at <= now:
+            raise ValidationFailed.single("ends_at", "This absence is already over.", "over")
+        detail = {"staff": locked.staff_id, "ends_at": now.isoformat()}
+        if locked.starts_at >= now:
+            locked.delete()
+            kept = None
+            detail["withdrawn"] = True
+        else:
+            locked.ends_at = now
+            locked.save(update_fields=["ends_at"])
+            kept = locked
+        audit_record(
+            action="messaging.out_of_office_end",
+            actor=actor,
+            object_type="out_of_office",
+            object_id=away.pk,
+            detail=detail,
+        )
+    return kept
+
+
 def reply_template_save(
     *,
     actor: User,

@@ -31,6 +31,7 @@ from careloop.messaging.models import (
     Topic,
 )
 from careloop.messaging.selectors.eligibility import Eligibility, messaging_eligibility
+from careloop.messaging.services.assignment import thread_cover_if_away
 from careloop.messaging.services.attachments import (
     attachments_check,
     attachments_store,
@@ -272,6 +273,7 @@ def message_send(
                 plan=eligibility.membership.plan if eligibility.membership is not None else None,
                 now=now,
             )
+            thread_cover_if_away(locked, now)
             notify_assignee_of_message(locked)
         else:
             message = _write(

@@ -15,6 +15,7 @@ TABS = (
     ("Response times", "staff:message_dashboard", Capability.MESSAGE_VIEW_ALL),
     ("Routing", "staff:messaging_routing", Capability.MESSAGING_CONFIGURE),
     ("Reply templates", "staff:messaging_templates", Capability.MESSAGING_CONFIGURE),
+    ("Out of office", "staff:messaging_out_of_office", Capability.MESSAGE_VIEW),
 )
 
 

@@ -122,6 +122,7 @@ from careloop.messaging.models import (
     Attachment,
     Message,
     MessagingTeam,
+    OutOfOffice,
     ReadState,
     ReplyTemplate,
     ResponseClock,
@@ -354,6 +355,8 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:messaging_routing": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
     "staff:messaging_team_create": WebCase(Capability.MESSAGING_CONFIGURE, ("POST",)),
     "staff:messaging_templates": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
+    "staff:messaging_out_of_office": WebCase(Capability.MESSAGE_VIEW, ("GET", "POST")),
+    "staff:messaging_out_of_office_end": WebCase(Capability.MESSAGE_VIEW, ("POST",)),
     "staff:messaging_template_edit": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
     "staff:message_thread": WebCase(Capability.MESSAGE_VIEW, patient_scoped=True),
     "staff:message_export": WebCase(Capability.MESSAGE_VIEW, patient_scoped=True),
@@ -877,6 +880,16 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
                 name="Matrix reply",
                 defaults={"body": "Thanks.", "created_at": clock.now(), "updated_at": clock.now()},
             )[0].pk
+        },
+        "staff:messaging_out_of_office_end": lambda: {
+            # The acting person's own absence (anyone ends their own); a patient's or an
+            # anonymous request ends an admin's, which they must be refused.
+            "away_id": OutOfOffice.objects.create(
+                staff=actor if actor is not None and actor.is_clinic_staff else world.staff_target,
+                starts_at=clock.now() - timedelta(hours=1),
+                ends_at=clock.now() + timedelta(days=1),
+                created_at=clock.now(),
+            ).pk
         },
         "portal:message_thread": lambda: {"thread_id": _web_thread(world, target, actor).pk},
         "portal:message_sharing": lambda: {"thread_id": _web_thread(world, target, actor).pk},

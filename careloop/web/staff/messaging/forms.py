@@ -148,3 +148,28 @@ class TeamForm(forms.Form):
     def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = staff  # type: ignore[attr-defined]
+
+
+class OutOfOfficeForm(forms.Form):
+    """An absence: whose (admins choose anyone; others record their own), when, and cover."""
+
+    staff = StaffChoiceField(queryset=User.objects.none(), label="Who is away")
+    starts_at = forms.DateTimeField(
+        label="Away from", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Back at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    cover = StaffChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Cover (takes their threads)",
+        empty_label="Nobody: back to the team's pool",
+    )
+
+    def __init__(self, *args: Any, staff: QuerySet[User], anyone: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["cover"].queryset = staff  # type: ignore[attr-defined]
+        if not anyone:
+            del self.fields["staff"]

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from careloop.messaging.selectors.inbox import Inbox
-from careloop.web.staff.messaging import dashboard, inbox, settings, threads
+from careloop.web.staff.messaging import absence, dashboard, inbox, settings, threads
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", inbox.message_inbox, {"inbox": Inbox.MINE.value}, name="message_inbox"),
@@ -21,6 +21,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("response-times/", dashboard.message_dashboard, name="message_dashboard"),
     path("routing/", settings.messaging_routing, name="messaging_routing"),
     path("teams/new/", settings.messaging_team_create, name="messaging_team_create"),
+    path("out-of-office/", absence.messaging_out_of_office, name="messaging_out_of_office"),
+    path(
+        "out-of-office/<int:away_id>/end/",
+        absence.messaging_out_of_office_end,
+        name="messaging_out_of_office_end",
+    ),
     path("templates/", settings.messaging_templates, name="messaging_templates"),
     path(
         "templates/<int:template_id>/",
