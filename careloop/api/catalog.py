@@ -180,6 +180,9 @@ class PlanOut(Schema):
     messaging_enabled: bool
     response_target_business_hours: int | None
     messaging_priority: str
+    messaging_daily_limit: int | None = Field(
+        description="Messages a patient may send a day; empty for no limit"
+    )
     rank: int
     membership_count: int = Field(description="Memberships that have not ended")
     prices: list[PriceOut] = Field(description="Current price of each interval sold")
@@ -202,6 +205,7 @@ class PlanCreateIn(Schema):
     messaging_enabled: bool = False
     response_target_business_hours: int | None = None
     messaging_priority: str = "standard"
+    messaging_daily_limit: int | None = None
     rank: int = 0
 
 
@@ -222,6 +226,7 @@ class PlanUpdateIn(Schema):
     messaging_enabled: bool | None = None
     response_target_business_hours: int | None = None
     messaging_priority: str | None = None
+    messaging_daily_limit: int | None = None
     rank: int | None = None
 
 

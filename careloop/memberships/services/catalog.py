@@ -131,6 +131,7 @@ class PlanFields(TypedDict, total=False):
     messaging_enabled: bool
     response_target_business_hours: int | None
     messaging_priority: str
+    messaging_daily_limit: int | None
     rank: int
 
 
@@ -149,6 +150,7 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "messaging_enabled": False,
     "response_target_business_hours": None,
     "messaging_priority": MessagingPriority.STANDARD.value,
+    "messaging_daily_limit": None,
     "rank": 0,
 }
 
@@ -209,6 +211,7 @@ def _clean_plan(values: dict[str, Any], *, plan: Plan | None) -> dict[str, Any]:
         "renews": flag("renews", "Renews at the end of each term"),
         "messaging_enabled": flag("messaging_enabled", "Messaging"),
         "response_target_business_hours": None,
+        "messaging_daily_limit": None,
         "messaging_priority": checks.run(
             lambda: rules.choice(
                 "messaging_priority",
@@ -250,6 +253,17 @@ def _clean_plan(values: dict[str, Any], *, plan: Plan | None) -> dict[str, Any]:
                 label="Response-time target (business hours)",
                 low=1,
                 high=720,
+            ),
+            None,
+        )
+        cleaned["messaging_daily_limit"] = checks.run(
+            lambda: rules.whole_number(
+                "messaging_daily_limit",
+                values.get("messaging_daily_limit"),
+                label="Messages a patient may send a day",
+                low=1,
+                high=500,
+                required=False,
             ),
             None,
         )

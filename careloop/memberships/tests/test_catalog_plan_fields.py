@@ -25,6 +25,7 @@ def test_a_plan_starts_as_a_draft_with_every_policy_field(admin):
         messaging_enabled=True,
         response_target_business_hours=8,
         messaging_priority="priority",
+        messaging_daily_limit=5,
         rank=2,
     )
     assert plan.status == PlanStatus.DRAFT
@@ -32,10 +33,12 @@ def test_a_plan_starts_as_a_draft_with_every_policy_field(admin):
         plan.enrollment_fee,
         plan.pause_longest_months,
         plan.response_target_business_hours,
+        plan.messaging_daily_limit,
     ) == (
         9900,
         3,
         8,
+        5,
     )
 
 
@@ -51,6 +54,15 @@ def test_a_plan_starts_as_a_draft_with_every_policy_field(admin):
         (
             {"messaging_enabled": True, "response_target_business_hours": 0},
             "response_target_business_hours",
+            "too_small",
+        ),
+        (
+            {
+                "messaging_enabled": True,
+                "response_target_business_hours": 8,
+                "messaging_daily_limit": 0,
+            },
+            "messaging_daily_limit",
             "too_small",
         ),
         ({"messaging_priority": "whenever"}, "messaging_priority", "invalid_choice"),
@@ -80,6 +92,14 @@ def test_plan_codes_and_names_are_unique(admin):
         ("code", "taken"),
         ("name", "taken"),
     }
+
+
+def test_a_plan_without_messaging_keeps_no_daily_limit(admin):
+    plan = a_plan(
+        admin, messaging_enabled=True, response_target_business_hours=8, messaging_daily_limit=3
+    )
+    updated = plan_update(actor=admin, plan=plan, messaging_enabled=False)
+    assert (updated.response_target_business_hours, updated.messaging_daily_limit) == (None, None)
 
 
 def test_turning_pausing_off_clears_the_pause_terms(admin):

@@ -23,6 +23,8 @@ from careloop.core.errors import FieldError, NotFound, ValidationFailed
 from careloop.messaging.errors import NoRoute
 from careloop.messaging.models import (
     Assignment,
+    LapsedMembershipMessaging,
+    MessagingSettings,
     MessagingTeam,
     OutOfOffice,
     ReplyTemplate,
@@ -83,6 +85,35 @@ def messaging_team_save(
             detail={"role": str(role), "assignment": str(assignment)},
         )
     return team
+
+
+def messaging_settings_save(
+    *, actor: User, past_due_messaging: LapsedMembershipMessaging | str
+) -> MessagingSettings:
+    """The clinic's messaging policy: whether a member whose membership is past due may still
+    write (with a warning) or not until it is paid."""
+    require_capability(actor, Capability.MESSAGING_CONFIGURE)
+    if past_due_messaging not in LapsedMembershipMessaging.values:
+        raise ValidationFailed.single(
+            "past_due_messaging",
+            "Choose whether past-due members may write with a warning, or not at all.",
+            "invalid_choice",
+        )
+    with transaction.atomic():
+        row = MessagingSettings.objects.select_for_update().order_by("id").first()
+        if row is None:
+            row = MessagingSettings()
+        before = row.past_due_messaging if row.pk else None
+        row.past_due_messaging = past_due_messaging
+        row.save()
+        audit_record(
+            action="messaging.settings_save",
+            actor=actor,
+            object_type="messaging_settings",
+            object_id=row.pk,
+            detail={"past_due_messaging": [before, str(past_due_messaging)]},
+        )
+    return row
 
 
 def routing_rule_save(

@@ -33,6 +33,8 @@ from careloop.web.decorators import portal_view
 from careloop.web.messaging import attachment_response
 from careloop.web.staff.messaging.forms import MultipleFileField, add_message_errors, uploads
 
+PAGE_SIZE = 25
+
 
 class StartForm(forms.Form):
     topic = forms.ChoiceField(label="Topic")
@@ -79,17 +81,28 @@ def messages_list(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
     if patient is None:
         return render(request, "portal/no_record.html", status=404)
-    threads = list(patient_threads(patient=patient)[:50])
-    shared = list(household_shared_threads(head=patient)[:50])
+    page = _page_number(request)
+    start = (page - 1) * PAGE_SIZE
+    # One more than a page, to know whether older threads follow.
+    threads = list(patient_threads(patient=patient)[start : start + PAGE_SIZE + 1])
+    shared = list(household_shared_threads(head=patient)[:PAGE_SIZE]) if page == 1 else []
     return render(
         request,
         "portal/messages/list.html",
         {
-            "threads": threads,
+            "threads": threads[:PAGE_SIZE],
+            "page": page,
+            "older": len(threads) > PAGE_SIZE,
             "shared": shared,
             "eligibility": messaging_eligibility(patient=patient),
         },
     )
+
+
+def _page_number(request: HttpRequest) -> int:
+    """The list's page from `?page=`; anything that is not a page number is the first."""
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
 @portal_view

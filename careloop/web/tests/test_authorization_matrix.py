@@ -354,6 +354,8 @@ WEB_CASES: dict[str, WebCase] = {
     "staff:message_dashboard": WebCase(Capability.MESSAGE_VIEW_ALL),
     "staff:messaging_routing": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
     "staff:messaging_team_create": WebCase(Capability.MESSAGING_CONFIGURE, ("POST",)),
+    "staff:messaging_team_edit": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
+    "staff:messaging_policy": WebCase(Capability.MESSAGING_CONFIGURE, ("POST",)),
     "staff:messaging_templates": WebCase(Capability.MESSAGING_CONFIGURE, ("GET", "POST")),
     "staff:messaging_out_of_office": WebCase(Capability.MESSAGE_VIEW, ("GET", "POST")),
     "staff:messaging_out_of_office_end": WebCase(Capability.MESSAGE_VIEW, ("POST",)),
@@ -881,6 +883,7 @@ def _web_kwargs(name: str, world: World, target: str, actor: User | None) -> dic
                 defaults={"body": "Thanks.", "created_at": clock.now(), "updated_at": clock.now()},
             )[0].pk
         },
+        "staff:messaging_team_edit": lambda: {"team_id": _matrix_teams(world)["admin"].pk},
         "staff:messaging_out_of_office_end": lambda: {
             # The acting person's own absence (anyone ends their own); a patient's or an
             # anonymous request ends an admin's, which they must be refused.

@@ -228,3 +228,18 @@ def test_a_patient_outside_a_household_is_told_there_is_no_one_to_share_with(ann
     )
     assert "You are not part of a household" in response.content.decode()
     assert Thread.objects.get().shared_with_household is False
+
+
+def test_the_list_pages_through_older_threads(ann, provider):
+    threads = [start(ann, f"Question {number}") for number in range(27)]
+    Thread.objects.filter(pk__in=[thread.pk for thread in threads]).update(status="closed")
+    first = _client(ann).get(reverse("portal:messages")).content.decode()
+    assert first.count('class="thread-list"') == 1
+    assert reverse("portal:message_thread", args=[threads[-1].pk]) in first
+    assert reverse("portal:message_thread", args=[threads[1].pk]) not in first
+    assert "Older messages" in first
+    second = _client(ann).get(reverse("portal:messages") + "?page=2").content.decode()
+    assert reverse("portal:message_thread", args=[threads[0].pk]) in second
+    assert reverse("portal:message_thread", args=[threads[1].pk]) in second
+    assert "Older messages" not in second
+    assert "Newer messages" in second

@@ -112,6 +112,10 @@ class PlanForm(GroupedForm):
     messaging_priority = forms.ChoiceField(
         label="Messaging priority", required=False, choices=MessagingPriority.choices
     )
+    messaging_daily_limit = number(
+        "Messages a patient may send a day",
+        help_text="Empty for no limit. Protects staff; the patient is told when they reach it.",
+    )
 
     GROUPS = (
         ("Plan", ("name", "code", "kind", "rank", "description")),
@@ -128,7 +132,12 @@ class PlanForm(GroupedForm):
         ("Pausing", ("pause_allowed", "pause_longest_months", "pause_fee_per_month")),
         (
             "Messaging",
-            ("messaging_enabled", "response_target_business_hours", "messaging_priority"),
+            (
+                "messaging_enabled",
+                "response_target_business_hours",
+                "messaging_priority",
+                "messaging_daily_limit",
+            ),
         ),
     )
 

@@ -12,7 +12,13 @@ from careloop.accounts.roles import STAFF_ROLES, Role
 from careloop.core.errors import ValidationFailed
 from careloop.messaging.attachments import AttachmentUpload
 from careloop.messaging.lifecycle import ThreadAction
-from careloop.messaging.models import Assignment, MessagingTeam, RoutingTarget, Topic
+from careloop.messaging.models import (
+    Assignment,
+    LapsedMembershipMessaging,
+    MessagingTeam,
+    RoutingTarget,
+    Topic,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -173,3 +179,11 @@ class OutOfOfficeForm(forms.Form):
         self.fields["cover"].queryset = staff  # type: ignore[attr-defined]
         if not anyone:
             del self.fields["staff"]
+
+
+class PolicyForm(forms.Form):
+    past_due_messaging = forms.ChoiceField(
+        label="When a membership is past due",
+        choices=LapsedMembershipMessaging.choices,
+        widget=forms.RadioSelect,
+    )

@@ -1,4 +1,5 @@
-"""Messaging settings for admins: the routing rule of each topic, and saved reply templates.
+"""Messaging settings for admins: the routing rule of each topic, the teams, the past-due
+policy, and saved reply templates.
 
 A rule that would send threads nowhere (no team, an inactive team, a team nobody staffs) is
 refused by `routing_rule_save`, named beside its field, and nothing is saved.
@@ -23,7 +24,9 @@ from careloop.messaging.models import (
     RoutingTarget,
     Topic,
 )
+from careloop.messaging.selectors.eligibility import past_due_messaging
 from careloop.messaging.services.routing import (
+    messaging_settings_save,
     messaging_team_save,
     reply_template_save,
     routing_rule_save,
@@ -31,6 +34,7 @@ from careloop.messaging.services.routing import (
 from careloop.web.accounts.forms import add_service_errors
 from careloop.web.decorators import staff_view
 from careloop.web.staff.messaging.forms import (
+    PolicyForm,
     ReplyTemplateForm,
     RoutingRuleForm,
     TeamForm,
@@ -89,6 +93,7 @@ def _routing_page(
     *,
     failed: RoutingRuleForm | None = None,
     team_form: TeamForm | None = None,
+    policy_form: PolicyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     return render(
@@ -99,8 +104,66 @@ def _routing_page(
             "failed": failed,
             "teams": MessagingTeam.objects.select_related("lead").order_by("name"),
             "team_form": team_form or TeamForm(staff=assignable_staff(), prefix="team"),
+            "policy_form": policy_form
+            or PolicyForm(initial={"past_due_messaging": past_due_messaging().value}),
         },
         status=status,
+    )
+
+
+@require_POST
+@staff_view(Capability.MESSAGING_CONFIGURE)
+def messaging_policy(request: HttpRequest) -> HttpResponse:
+    """Whether members whose membership is past due may still write."""
+    form = PolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            messaging_settings_save(
+                actor=acting_user(request),
+                past_due_messaging=form.cleaned_data["past_due_messaging"],
+            )
+        except ValidationFailed as error:
+            add_message_errors(form, error)
+        else:
+            messages.success(request, "Messaging policy saved.")
+            return redirect(reverse("staff:messaging_routing"))
+    return _routing_page(request, policy_form=form, status=422)
+
+
+@staff_view(Capability.MESSAGING_CONFIGURE)
+def messaging_team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Change a team's name, role, how it assigns new threads, and its lead."""
+    team = get_object_or_404(MessagingTeam, pk=team_id)
+    initial = {
+        "name": team.name,
+        "role": team.role,
+        "assignment": team.assignment,
+        "lead": team.lead_id,
+    }
+    posted = request.method == "POST"
+    form = TeamForm(request.POST if posted else None, initial=initial, staff=assignable_staff())
+    status = 200
+    if posted:
+        status = 422
+        if form.is_valid():
+            try:
+                messaging_team_save(
+                    actor=acting_user(request),
+                    name=form.cleaned_data["name"],
+                    role=Role(form.cleaned_data["role"]),
+                    assignment=Assignment(form.cleaned_data["assignment"]),
+                    lead=form.cleaned_data["lead"],
+                    team=team,
+                )
+            except ValidationFailed as error:
+                add_message_errors(form, error)
+            except CareloopError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Team {team.name} saved.")
+                return redirect(reverse("staff:messaging_routing"))
+    return render(
+        request, "staff/messaging/team_edit.html", {"team": team, "form": form}, status=status
     )
 
 

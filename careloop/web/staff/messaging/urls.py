@@ -21,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("response-times/", dashboard.message_dashboard, name="message_dashboard"),
     path("routing/", settings.messaging_routing, name="messaging_routing"),
     path("teams/new/", settings.messaging_team_create, name="messaging_team_create"),
+    path("teams/<int:team_id>/", settings.messaging_team_edit, name="messaging_team_edit"),
+    path("policy/", settings.messaging_policy, name="messaging_policy"),
     path("out-of-office/", absence.messaging_out_of_office, name="messaging_out_of_office"),
     path(
         "out-of-office/<int:away_id>/end/",

@@ -1,5 +1,6 @@
 """Admins' routing and reply template pages, and the response-time dashboard."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,14 @@ from django.urls import reverse
 
 from careloop.accounts.roles import Role
 from careloop.core import clock
-from careloop.messaging.models import MessagingTeam, ReplyTemplate, RoutingRule, Topic
+from careloop.messaging.models import (
+    LapsedMembershipMessaging,
+    MessagingTeam,
+    ReplyTemplate,
+    RoutingRule,
+    Topic,
+)
+from careloop.messaging.selectors.eligibility import past_due_messaging
 from careloop.messaging.services.routing import messaging_team_save
 from careloop.messaging.services.threads import message_send
 from careloop.messaging.tests.messaging_builders import snapshot
@@ -80,6 +88,51 @@ def test_an_admin_creates_a_team_and_a_nameless_team_is_refused(admin, front_des
     assert refused.status_code == 422
     assert "Team name: Name the team." in refused.content.decode()
     assert MessagingTeam.objects.count() == 1
+
+
+def test_an_admin_changes_a_teams_assignment_and_lead_and_a_taken_name_is_refused(
+    admin, provider, clinical
+):
+    other = messaging_team_save(actor=admin, name="Billing", role=Role.BILLING)
+    client = signed_in_client(admin)
+    url = reverse("staff:messaging_team_edit", args=[clinical.pk])
+    assert clinical.name in client.get(url).content.decode()
+
+    saved = client.post(
+        url,
+        {"name": "Clinical care", "role": "provider", "assignment": "claim", "lead": provider.pk},
+    )
+
+    assert saved.status_code == 302
+    clinical.refresh_from_db()
+    assert (clinical.name, clinical.assignment, clinical.lead) == (
+        "Clinical care",
+        "claim",
+        provider,
+    )
+    before = snapshot()
+    refused = client.post(
+        url, {"name": other.name, "role": "provider", "assignment": "round_robin"}
+    )
+    assert refused.status_code == 422
+    assert "There is already a team named Billing." in refused.content.decode()
+    clinical.refresh_from_db()
+    assert clinical.name == "Clinical care"
+    assert snapshot() == before
+
+
+def test_an_admin_blocks_messaging_for_past_due_members(admin):
+    client = signed_in_client(admin)
+    page = client.get(reverse("staff:messaging_routing")).content.decode()
+    assert re.search(r'<input[^>]*value="warn"[^>]*checked', page)  # the default
+
+    saved = client.post(reverse("staff:messaging_policy"), {"past_due_messaging": "block"})
+
+    assert saved.status_code == 302
+    assert past_due_messaging() == LapsedMembershipMessaging.BLOCK
+    refused = client.post(reverse("staff:messaging_policy"), {"past_due_messaging": "maybe"})
+    assert refused.status_code == 422
+    assert past_due_messaging() == LapsedMembershipMessaging.BLOCK
 
 
 def test_a_reply_template_is_created_and_a_nameless_one_refused(admin):
