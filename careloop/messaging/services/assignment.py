@@ -45,6 +45,44 @@ def _check_assignee(assignee: User | None) -> None:
         )
 
 
+def record_thread_change(
+    thread: Thread,
+    action: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    from_status: str,
+    from_assignee: User | None,
+    reason: str = "",
+    detail: dict[str, object] | None = None,
+) -> None:
+    """The thread's history row and audit event for a change just saved on `thread` (its
+    status and assignee are the new ones); `actor` None is Careloop itself."""
+    ThreadChange.objects.create(
+        thread=thread,
+        action=action,
+        from_status=from_status,
+        to_status=thread.status,
+        from_assignee=from_assignee,
+        to_assignee=thread.assignee,
+        recorded_at=now,
+        actor=actor,
+        reason=reason,
+    )
+    audit_record(
+        action=f"message.thread_{action}",
+        actor=actor,
+        patient_id=thread.patient_id,
+        object_type="message_thread",
+        object_id=thread.pk,
+        detail={
+            **(detail or {}),
+            "from_assignee": from_assignee.pk if from_assignee is not None else None,
+            "to_assignee": thread.assignee_id,
+        },
+    )
+
+
 def thread_transition(
     *,
     actor: User,
@@ -96,29 +134,15 @@ def thread_transition(
             locked.closed_at = None
         locked.updated_at = now
         locked.save(update_fields=["status", "assignee", "closed_at", "updated_at"])
-        ThreadChange.objects.create(
-            thread=locked,
-            action=action.value,
+        record_thread_change(
+            locked,
+            action.value,
+            actor=actor,
+            now=now,
             from_status=current,
-            to_status=target,
             from_assignee=before,
-            to_assignee=locked.assignee,
-            recorded_at=now,
-            actor=actor,
             reason=reason,
-        )
-        audit_record(
-            action=f"message.thread_{action.value}",
-            actor=actor,
-            patient_id=locked.patient_id,
-            object_type="message_thread",
-            object_id=locked.pk,
-            detail={
-                "from": str(current),
-                "to": str(target),
-                "from_assignee": before.pk if before else None,
-                "to_assignee": locked.assignee_id,
-            },
+            detail={"from": str(current), "to": str(target)},
         )
         changed_hands = locked.assignee_id != (before.pk if before else None)
         if locked.assignee is not None and changed_hands and locked.assignee_id != actor.pk:
@@ -205,24 +229,14 @@ def thread_cover_if_away(thread: Thread, now: datetime) -> bool:
     reason = f"{away.display_name} is out of office; " + (
         f"{cover.display_name} covers." if cover is not None else "back to the team's pool."
     )
-    ThreadChange.objects.create(
-        thread=thread,
-        action=ThreadAction.REASSIGN.value,
+    record_thread_change(
+        thread,
+        ThreadAction.REASSIGN.value,
+        actor=None,
+        now=now,
         from_status=thread.status,
-        to_status=thread.status,
         from_assignee=away,
-        to_assignee=cover,
-        recorded_at=now,
-        actor=None,
         reason=reason,
-    )
-    audit_record(
-        action="message.thread_reassign",
-        actor=None,
-        patient_id=thread.patient_id,
-        object_type="message_thread",
-        object_id=thread.pk,
-        detail={"from_assignee": away.pk, "to_assignee": cover.pk if cover else None},
     )
     if cover is not None:
         notify_assignment(thread, cover)

@@ -9,10 +9,10 @@ thread's history and the audit log.
 from django.db import transaction
 
 from careloop.accounts.models import User
-from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import NotFound, PermissionDenied, ValidationFailed
-from careloop.messaging.models import Thread, ThreadChange
+from careloop.messaging.models import Thread
+from careloop.messaging.services.assignment import record_thread_change
 from careloop.patients.models import Household
 
 SHARE = "share"
@@ -49,7 +49,11 @@ def thread_share(*, actor: User, thread: Thread, shared: bool) -> Thread:
             "Only the patient decides who else reads their thread.", code="forbidden"
         )
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().select_related("patient").get(pk=thread.pk)
+        locked = (
+            Thread.objects.select_for_update(of=("self",))
+            .select_related("patient", "assignee")
+            .get(pk=thread.pk)
+        )
         if locked.patient.user_id != actor.pk:
             raise NotFound("No such thread.")
         household = _household_head(locked) if shared else None
@@ -65,22 +69,14 @@ def thread_share(*, actor: User, thread: Thread, shared: bool) -> Thread:
         locked.shared_with_household = shared
         locked.updated_at = now
         locked.save(update_fields=["shared_with_household", "updated_at"])
-        action = SHARE if shared else UNSHARE
-        ThreadChange.objects.create(
-            thread=locked,
-            action=action,
+        record_thread_change(
+            locked,
+            SHARE if shared else UNSHARE,
+            actor=actor,
+            now=now,
             from_status=locked.status,
-            to_status=locked.status,
-            recorded_at=now,
-            actor=actor,
+            from_assignee=locked.assignee,
             reason=f"Shared with {household.head.full_name}" if household is not None else "",
-        )
-        audit_record(
-            action=f"message.thread_{action}",
-            actor=actor,
-            patient_id=locked.patient_id,
-            object_type="message_thread",
-            object_id=locked.pk,
             detail={"household": locked.patient.household_id},
         )
     thread.refresh_from_db()
