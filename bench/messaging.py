@@ -343,9 +343,12 @@ def run(arguments: argparse.Namespace) -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     clock.freeze(NOW)
-    seed_staff_and_catalog()
-    seed_patients(arguments.patients, rng)
-    seed_threads(arguments.threads, rng)
+    if arguments.keep and Thread.objects.exists():
+        print("Reusing the database seeded by an earlier run (--keep)")
+    else:
+        seed_staff_and_catalog()
+        seed_patients(arguments.patients, rng)
+        seed_threads(arguments.threads, rng)
     analyze()
     open_threads = Thread.objects.filter(status="open")
     print(
@@ -423,10 +426,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-name", default=BENCH_DATABASE, help="the throwaway PostgreSQL database"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="PostgreSQL: keep the seeded database, and reuse it when it is there (seed once "
+        "under any load, time again on a quiet machine); drop it by hand afterwards",
+    )
     arguments = parser.parse_args(argv)
     server = arguments.database_url or (DEFAULT_SERVER if arguments.postgres else None)
+    if arguments.keep and server is None:
+        parser.error("--keep needs PostgreSQL (--postgres or --database-url)")
     run_in_throwaway_database(
-        server=server, database=arguments.database_name, run=lambda: run(arguments)
+        server=server,
+        database=arguments.database_name,
+        run=lambda: run(arguments),
+        keep=arguments.keep,
     )
     return 0
 

@@ -41,10 +41,13 @@ def server_urls(server_url: str, database: str) -> tuple[dict[str, Any], str]:
 
 
 def run_in_throwaway_database(
-    *, server: str | None, database: str, run: Callable[[], None]
+    *, server: str | None, database: str, run: Callable[[], None], keep: bool = False
 ) -> None:
     """Run `run` against a fresh database: SQLite in a temporary folder when `server` is None,
-    otherwise `database` created on that PostgreSQL server and dropped afterwards."""
+    otherwise `database` created on that PostgreSQL server and dropped afterwards.
+
+    With `keep` (PostgreSQL only) the database is neither dropped before nor after, so a
+    benchmark can seed once, under any load, and be timed again later on a quiet machine."""
     with tempfile.TemporaryDirectory(prefix="careloop-bench-") as folder:
         os.environ["DJANGO_SETTINGS_MODULE"] = "careloop.settings"
         os.environ["CARELOOP_ENV"] = "development"
@@ -60,8 +63,13 @@ def run_in_throwaway_database(
 
         connect, bench_url = server_urls(server, database)
         with psycopg.connect(**connect) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {database}")
-            admin.execute(f"CREATE DATABASE {database}")
+            exists = admin.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+            ).fetchone()
+            if not keep:
+                admin.execute(f"DROP DATABASE IF EXISTS {database}")
+            if not (keep and exists):
+                admin.execute(f"CREATE DATABASE {database}")
         os.environ["DATABASE_URL"] = bench_url
         try:
             run()
@@ -69,5 +77,6 @@ def run_in_throwaway_database(
             from django.db import connections
 
             connections.close_all()
-            with psycopg.connect(**connect) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {database}")
+            if not keep:
+                with psycopg.connect(**connect) as admin:
+                    admin.execute(f"DROP DATABASE IF EXISTS {database}")
