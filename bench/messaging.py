@@ -223,6 +223,7 @@ def seed_threads(count: int, rng: random.Random) -> None:
                     clocks.append((len(messages) - 2, plan_id, target, at, replied))
                     at = replied + timedelta(hours=rng.uniform(2, 72))
             Message.objects.bulk_create(messages)
+            patient_of = {thread.pk: thread.patient_id for thread in threads}
             last_of: dict[int, Message] = {}
             last_from_patient: dict[int, Message] = {}
             for message in messages:
@@ -233,6 +234,7 @@ def seed_threads(count: int, rng: random.Random) -> None:
                 ResponseClock(
                     message=messages[index],
                     thread_id=messages[index].thread_id,
+                    patient_id=patient_of[messages[index].thread_id],
                     plan_id=plan_id,
                     target_business_hours=target,
                     started_at=started,

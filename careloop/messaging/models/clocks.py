@@ -9,19 +9,25 @@ from careloop.messaging.models.threads import Message, Thread
 class ResponseClock(models.Model):
     """The response-time target of one patient message.
 
-    `plan` is the tier the target came from, `responder` the person whose reply answered it
-    and `response_business_seconds` the business time the reply took, all fixed when they
-    happen, so the figures per plan and person are counts and medians over this one table
-    rather than a replay of the calendar or a join to the replies. `warn_at` and `due_at`
-    are computed when the message arrives (business hours, holidays and time zone as they
-    were then). A staff reply answers every waiting clock of the
-    thread; closing the thread stops them. `warned_at` and `breached_at` are set by a
+    `plan` is the tier the target came from, `patient` the thread's patient, `responder` the
+    person whose reply answered it and `response_business_seconds` the business time the
+    reply took, all fixed when they happen, so the figures per plan and person are counts
+    and medians over this one table, with no replay of the calendar and no join. `warn_at`
+    and `due_at` are computed when the message arrives (business hours, holidays and time
+    zone as they were then). A staff reply answers every waiting clock of the thread;
+    closing the thread stops them. `warned_at` and `breached_at` are set by a
     conditional UPDATE (only while still empty) in the same transaction as the notices, so
     each warning and breach is sent once however many workers sweep at the same time.
     """
 
     message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="clock")
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="clocks")
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The thread's patient, kept so the figures count members without a join.",
+    )
     plan = models.ForeignKey(
         "memberships.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,8 +15,10 @@ from datetime import datetime
 from statistics import median
 
 from django.db import connections
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
+from django.db.models import Aggregate, Count, F, FloatField, Model, Q, QuerySet
 
+from careloop.accounts.models import User
+from careloop.memberships.models import Plan
 from careloop.messaging.models import ResponseClock
 
 ANSWERED = Q(answered_at__isnull=False)
@@ -84,33 +86,54 @@ def _seconds(
     return list(grouped)
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """What a table groups the clocks by, and the model and field that name each group."""
+
+    key: str
+    model: type[Model]
+    label: str
+
+
+PLAN = Grouping("plan_id", Plan, "name")
+PERSON = Grouping("responder_id", User, "username")
+
+
 def _figures(
     clocks: QuerySet[ResponseClock],
-    key: str,
-    label: str,
+    grouping: Grouping,
     until: datetime,
     seconds: dict[int | None, list[int]] | None,
 ) -> list[ResponseFigures]:
-    """The rows grouped by `key`; the medians come from `seconds` when it is given (SQLite),
-    from the database otherwise."""
+    """The rows grouped by the grouping's key (integers only: the names are read after, for
+    the few groups there are); the medians come from `seconds` when it is given (SQLite),
+    from the database otherwise. Named groups first by name, then the unnamed one."""
+    key = grouping.key
     waiting_late = Q(answered_at__isnull=True, stopped_at__isnull=True, due_at__lte=until)
     medians = {} if seconds is not None else {"median": Median("response_business_seconds")}
-    rows = (
-        clocks.values(key, label)
+    rows = list(
+        clocks.values(key)
         .annotate(
             messages=Count("id"),
             answered=Count("id", filter=ANSWERED),
             within_target=Count("id", filter=ANSWERED & ~LATE),
             breaches=Count("id", filter=(ANSWERED & LATE) | waiting_late),
-            members=Count("thread__patient", distinct=True),
+            members=Count("patient", distinct=True),
             **medians,
         )
-        .order_by(label, key)
+        .order_by()
     )
-    return [
+    names = dict(
+        grouping.model._default_manager.filter(
+            pk__in=[row[key] for row in rows if row[key] is not None]
+        )
+        .values_list("pk", grouping.label)
+        .order_by()
+    )
+    figures = [
         ResponseFigures(
             key=row[key],
-            label=row[label] or "",
+            label=names.get(row[key], ""),
             messages=row["messages"],
             answered=row["answered"],
             within_target=row["within_target"],
@@ -122,6 +145,7 @@ def _figures(
         )
         for row in rows
     ]
+    return sorted(figures, key=lambda row: (row.key is None, row.label, row.key or 0))
 
 
 def _median(values: list[int] | None) -> float | None:
@@ -130,10 +154,6 @@ def _median(values: list[int] | None) -> float | None:
 
 def _hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 2) if seconds is not None else None
-
-
-PLAN = ("plan_id", "plan__name")
-PERSON = ("responder_id", "responder__username")
 
 
 @dataclass(frozen=True)
@@ -145,22 +165,22 @@ class Dashboard:
 def response_dashboard(*, since: datetime, until: datetime) -> Dashboard:
     """Both tables of the dashboard; on SQLite the reply times are read once for both."""
     clocks = _clocks(since, until)
-    per_plan, per_person = _seconds(clocks, PLAN[0], PERSON[0])
+    per_plan, per_person = _seconds(clocks, PLAN.key, PERSON.key)
     return Dashboard(
-        by_plan=_figures(clocks, *PLAN, until, per_plan),
-        by_person=_figures(clocks, *PERSON, until, per_person),
+        by_plan=_figures(clocks, PLAN, until, per_plan),
+        by_person=_figures(clocks, PERSON, until, per_person),
     )
 
 
 def response_figures_by_plan(*, since: datetime, until: datetime) -> list[ResponseFigures]:
     """Per plan (the tier each message's target came from), for messages sent in the range."""
     clocks = _clocks(since, until)
-    (seconds,) = _seconds(clocks, PLAN[0])
-    return _figures(clocks, *PLAN, until, seconds)
+    (seconds,) = _seconds(clocks, PLAN.key)
+    return _figures(clocks, PLAN, until, seconds)
 
 
 def response_figures_by_person(*, since: datetime, until: datetime) -> list[ResponseFigures]:
     """Per person who answered (unanswered messages count under nobody, key None)."""
     clocks = _clocks(since, until)
-    (seconds,) = _seconds(clocks, PERSON[0])
-    return _figures(clocks, *PERSON, until, seconds)
+    (seconds,) = _seconds(clocks, PERSON.key)
+    return _figures(clocks, PERSON, until, seconds)

@@ -23,6 +23,7 @@ def clock_start(
     clock = ResponseClock.objects.create(
         message=message,
         thread=message.thread,
+        patient_id=message.thread.patient_id,
         plan=plan,
         target_business_hours=target_business_hours,
         started_at=now,

@@ -43,6 +43,18 @@ def test_clocks_answered_before_the_responder_was_recorded_take_the_replys_autho
     assert ResponseClock.objects.get().responder == provider
 
 
+def test_clocks_started_before_the_patient_was_recorded_take_their_threads(
+    ann_thread, patient_ann, patient_bob
+):
+    # Point the clock elsewhere first, so the backfill has something to set right.
+    ResponseClock.objects.update(patient=patient_bob)
+    migration = import_module("careloop.messaging.migrations.0007_response_clock_patient")
+
+    migration.record_patients(apps, None)
+
+    assert ResponseClock.objects.get().patient == patient_ann
+
+
 def test_figures_count_replies_in_time_late_and_still_waiting(ann_thread, patient_ann, provider):
     clock.freeze(datetime(2026, 3, 2, 17, tzinfo=UTC))
     message_send(actor=provider, thread=ann_thread, body="In time.")
