@@ -223,8 +223,8 @@ class Forbidden:
         reach = duration + buffer
         # Time off forbids starts from `duration` before it, busy time from `reach` before it:
         # time off is written as busy time that begins `buffer` later, so one list sorted once
-        # holds both. The busy read comes from the database in order, which the sort finds in
-        # one pass.
+        # holds both. Visits are read in nearly this order (by when they were booked), which
+        # the sort finds in long runs.
         stretches = sorted(
             calendar.busy
             + tuple((micros(away.start) + buffer, micros(away.end)) for away in calendar.time_off)
