@@ -74,7 +74,7 @@ def provider_calendars(
     starting that long after the last window closes can still clash); by default the longest
     any type may have. Four reads, each of plain tuples rather than model instances: the
     weekly hours and breaks together, holidays of both kinds together, time off, and the
-    visits that hold time.
+    visits that hold time (and the clinic's zone when a location has none of its own).
     """
     scope = Q(location__active=True)
     if provider_ids is not None:
