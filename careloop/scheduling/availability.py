@@ -142,32 +142,61 @@ def free_slots(
     The starts that clash are worked out once per provider for the whole range, as merged
     intervals in time order; each day's grids find their place in that list by bisection and
     take the free stretches between clashes whole, so a search costs a step per clash and per
-    free slot, not a look at every visit of the month.
+    free slot, not a look at every visit of the month. Free starts stay integers until the
+    end: sorted once with their provider and location, then each distinct start becomes a
+    datetime once, as the providers of a clinic share one grid of starts.
     """
-    slots: list[Slot] = []
+    found: list[tuple[int, int, int]] = []
     # A provider's calendars at several locations share one busy and one time-off list.
     shared: dict[tuple[int, int], Forbidden] = {}
-    length = request.duration
+    days_of_weekday = _days_by_weekday(first_day, last_day)
     for calendar in calendars:
         key = (id(calendar.busy), id(calendar.time_off))
         if key not in shared:
             shared[key] = Forbidden.of(calendar, request)
         forbidden = shared[key]
         provider_id, location_id = calendar.provider_id, calendar.location_id
-        weekdays = {hours.weekday for hours in calendar.hours}
         grids = _calendar_grids(calendar.hours, calendar.breaks, calendar.zone, forbidden.step)
-        for day in _days(first_day, last_day):
-            if day.weekday() not in weekdays or day in calendar.holidays:
-                continue
-            if day not in grids:
-                if len(grids) >= DAYS_KEPT:  # a long-running server moves on through the year
-                    grids.clear()
-                grids[day] = _day_grids(calendar, day, forbidden.step)
-            for start in _free_starts(grids[day], forbidden):
-                begins = moment(start)
-                slots.append(Slot(begins, provider_id, location_id, begins + length))
-    slots.sort()
+        for weekday in {hours.weekday for hours in calendar.hours}:
+            for day in days_of_weekday[weekday]:
+                if day in calendar.holidays:
+                    continue
+                day_grids = grids.get(day)
+                if day_grids is None:
+                    if len(grids) >= DAYS_KEPT:  # a long-running server moves on through the year
+                        grids.clear()
+                    day_grids = grids[day] = _day_grids(calendar, day, forbidden.step)
+                found.extend(
+                    [
+                        (start, provider_id, location_id)
+                        for start in _free_starts(day_grids, forbidden)
+                    ]
+                )
+    found.sort()
+    return _slots(found, request.duration)
+
+
+def _slots(found: list[tuple[int, int, int]], length: timedelta) -> list[Slot]:
+    """Slots from sorted (start, provider, location) triples, one datetime per distinct start."""
+    slots: list[Slot] = []
+    make = Slot._make  # skips the keyword-taking constructor, a call per slot
+    previous = None
+    begins = ends = EPOCH
+    for start, provider_id, location_id in found:
+        if start != previous:
+            begins = moment(start)
+            ends = begins + length
+            previous = start
+        slots.append(make((begins, provider_id, location_id, ends)))
     return slots
+
+
+def _days_by_weekday(first: date, last: date) -> list[list[date]]:
+    """The dates from `first` to `last` (inclusive), listed under their weekday (Monday 0)."""
+    by_weekday: list[list[date]] = [[] for _ in range(7)]
+    for day in _days(first, last):
+        by_weekday[day.weekday()].append(day)
+    return by_weekday
 
 
 @dataclass(frozen=True)
@@ -190,17 +219,27 @@ class Forbidden:
     @classmethod
     def of(cls, calendar: ProviderCalendar, request: SlotRequest) -> "Forbidden":
         duration = micros(request.duration)
-        reach = duration + micros(request.buffer)
-        intervals = sorted(
-            [(micros(away.start) - duration, micros(away.end)) for away in calendar.time_off]
-            + [(start - reach, end) for start, end in calendar.busy]
+        buffer = micros(request.buffer)
+        reach = duration + buffer
+        # Time off forbids starts from `duration` before it, busy time from `reach` before it:
+        # time off is written as busy time that begins `buffer` later, so one list sorted once
+        # holds both. Visits are read in nearly this order (by when they were booked), which
+        # the sort finds in long runs.
+        stretches = sorted(
+            calendar.busy
+            + tuple((micros(away.start) + buffer, micros(away.end)) for away in calendar.time_off)
         )
         merged: list[Micros] = []
-        for low, high in intervals:
-            if merged and low < merged[-1][1]:  # open intervals that share only an end stay apart
-                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-            else:
-                merged.append((low, high))
+        if stretches:
+            low, high = stretches[0]
+            for start, end in stretches:
+                if start < high + reach:  # open intervals that share only an end stay apart
+                    if end > high:
+                        high = end
+                else:
+                    merged.append((low - reach, high))
+                    low, high = start, end
+            merged.append((low - reach, high))
         return cls(
             intervals=merged,
             highs=[high for _, high in merged],
@@ -250,13 +289,16 @@ def _free_starts(grids: tuple[Grid, ...], forbidden: Forbidden) -> list[int]:
 def _steady_free(origin: int, latest: int, forbidden: Forbidden) -> list[int]:
     """Free starts of a grid origin, origin + step, ... up to `latest`: the stretches between
     clashes, each taken whole as a range."""
-    step, clashes, highs = forbidden.step, forbidden.intervals, forbidden.highs
+    step, clashes, highs, earliest = (
+        forbidden.step,
+        forbidden.intervals,
+        forbidden.highs,
+        forbidden.earliest,
+    )
     count = len(clashes)
-
-    def on_grid_from(value: int) -> int:  # the first grid point at or after value
-        return origin + max(0, -((origin - value) // step)) * step
-
-    start = origin if forbidden.earliest is None else on_grid_from(forbidden.earliest)
+    start = origin
+    if earliest is not None and earliest > origin:
+        start = origin - (origin - earliest) // step * step  # the first grid point from then
     free: list[int] = []
     index = bisect_right(highs, start)  # the first interval ending after `start`
     while start <= latest:
@@ -268,7 +310,7 @@ def _steady_free(origin: int, latest: int, forbidden: Forbidden) -> list[int]:
         low, high = clashes[index]
         if low >= start:  # open intervals: a start at `low` itself is free
             free.extend(range(start, low + 1, step))
-        start = on_grid_from(high)
+        start = origin - (origin - high) // step * step  # the first grid point from `high`
         index += 1
     return free
 

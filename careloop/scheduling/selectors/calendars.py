@@ -2,11 +2,11 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Value
 
 if TYPE_CHECKING:
     from careloop.patients.models import Patient
@@ -39,12 +39,10 @@ from careloop.scheduling.models import (
 )
 from careloop.scheduling.priority import holding_window
 
-# How far past the searched days a busy appointment or time off can still matter: a visit
-# may run past midnight in another zone, and time off spans days.
-_MARGIN = timedelta(days=2)
 # The columns of working hours and breaks, in WeeklyTimes' order.
 _WEEKLY_COLUMNS = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
-_LONGEST_HOLD = timedelta(minutes=MAX_DURATION_MINUTES + MAX_BUFFER_MINUTES)
+_LONGEST_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
+_LONGEST_HOLD = timedelta(minutes=MAX_DURATION_MINUTES) + _LONGEST_BUFFER
 
 
 def location_zone(location: Location) -> ZoneInfo:
@@ -68,75 +66,96 @@ def provider_calendars(
     provider_ids: Iterable[int] | None = None,
     location_ids: Iterable[int] | None = None,
     ignore_appointment_ids: Iterable[int] = (),
+    buffer: timedelta = _LONGEST_BUFFER,
 ) -> list[ProviderCalendar]:
-    """One calendar per provider and location with working hours in the range."""
-    hours_rows = WorkingHours.objects.filter(
+    """One calendar per provider and location with working hours in the range.
+
+    `buffer` is the longest buffer the slots asked of these calendars will have (a visit
+    starting that long after the last window closes can still clash); by default the longest
+    any type may have. Four reads, each of plain tuples rather than model instances: the
+    weekly hours and breaks together, holidays of both kinds together, time off, and the
+    visits that hold time (and the clinic's zone when a location has none of its own).
+    """
+    scope = Q(location__active=True)
+    if provider_ids is not None:
+        scope &= Q(provider_id__in=list(provider_ids))
+    if location_ids is not None:
+        scope &= Q(location_id__in=list(location_ids))
+    in_range = (
         Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
-        location__active=True,
     )
-    if provider_ids is not None:
-        hours_rows = hours_rows.filter(provider_id__in=list(provider_ids))
-    if location_ids is not None:
-        hours_rows = hours_rows.filter(location_id__in=list(location_ids))
-    # Plain tuples, not model instances: a search reads every provider's week twice over.
+    columns = ("provider_id", "location_id", "location__time_zone", *_WEEKLY_COLUMNS)
+    weekly_rows = (
+        WorkingHours.objects.filter(scope, *in_range)
+        .order_by()
+        .values_list(Value(True), *columns)
+        .union(
+            Break.objects.filter(scope, *in_range).order_by().values_list(Value(False), *columns),
+            all=True,
+        )
+        # A stable order: a calendar's hours and breaks are the key its day grids are kept by.
+        .order_by(*columns[:2], *_WEEKLY_COLUMNS)
+    )
     pairs: dict[tuple[int, int], list[WeeklyTimes]] = {}
+    breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
     location_zones: dict[int, str] = {}
-    for provider_id, location_id, zone_name, *times in hours_rows.values_list(
-        "provider_id", "location_id", "location__time_zone", *_WEEKLY_COLUMNS
-    ):
-        pairs.setdefault((provider_id, location_id), []).append(WeeklyTimes(*times))
-        location_zones[location_id] = zone_name
+    for working, provider_id, location_id, zone_name, *times in weekly_rows:
+        if working:
+            pairs.setdefault((provider_id, location_id), []).append(WeeklyTimes(*times))
+            location_zones[location_id] = zone_name
+        else:
+            breaks.setdefault((provider_id, location_id), []).append(WeeklyTimes(*times))
     if not pairs:
         return []
     providers = {provider for provider, _ in pairs}
-    clinic = clock.clinic_zone()  # read once: each read is a query
+    # The clinic's zone only for locations without their own (reading it is a query).
+    clinic = clock.clinic_zone() if not all(location_zones.values()) else None
     zones = {
-        location_id: ZoneInfo(zone_name) if zone_name else clinic
+        location_id: ZoneInfo(zone_name) if zone_name else cast(ZoneInfo, clinic)
         for location_id, zone_name in location_zones.items()
     }
-    span_start = instant(first_day, datetime.min.time(), clinic) - _MARGIN
-    span_end = instant(last_day, datetime.min.time(), clinic) + _MARGIN
-    breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
-    for provider_id, location_id, *times in Break.objects.filter(
-        provider_id__in=providers
-    ).values_list("provider_id", "location_id", *_WEEKLY_COLUMNS):
-        breaks.setdefault((provider_id, location_id), []).append(WeeklyTimes(*times))
+    # Every open window lies within its local days: from the first day's midnight in the
+    # zone that reaches it first to the midnight after the last day in the zone that reaches
+    # it last.
+    midnight = datetime.min.time()
+    opens = min(instant(first_day, midnight, zone) for zone in zones.values())
+    closes = max(instant(last_day + timedelta(days=1), midnight, zone) for zone in zones.values())
     time_off: dict[int, list[Span]] = {}
-    for away in TimeOff.objects.filter(
-        provider_id__in=providers, start_at__lt=span_end, end_at__gt=span_start
-    ):
-        time_off.setdefault(away.provider_id, []).append(Span(away.start_at, away.end_at))
-    busy: dict[int, list[Micros]] = {}
-    for provider_id, start, blocked_until in (
+    for provider_id, start, end in TimeOff.objects.filter(
+        provider_id__in=providers, start_at__lt=closes, end_at__gt=opens
+    ).values_list("provider_id", "start_at", "end_at"):
+        time_off.setdefault(provider_id, []).append(Span(start, end))
+    busy_rows = (
         Appointment.objects.filter(
             provider_id__in=providers,
             status__in=HOLDS_TIME,
-            start_at__lt=span_end,
+            # A visit clashes with a start after it as long as its buffer lasts.
+            start_at__lt=closes + buffer,
             # A lower bound on the start keeps the index scan to the range: no visit holds time
             # for longer than the longest visit and buffer together.
-            start_at__gt=span_start - _LONGEST_HOLD,
-            blocked_until__gt=span_start,
+            start_at__gt=opens - _LONGEST_HOLD,
+            blocked_until__gt=opens,
         )
         .exclude(pk__in=list(ignore_appointment_ids))
-        .order_by()  # the search sorts them itself
+        # Not sorted by the database: where the table's pages are not all visible (recent
+        # visits change status) PostgreSQL reads through a bitmap and would add a sort of
+        # thousands of rows. The search sorts each provider's visits itself, and the rows come
+        # in nearly that order already (by when they were booked).
+        .order_by()
         # A month of a busy clinic is thousands of instants: read them as integers.
         .values_list(
             "provider_id", EpochMicroseconds("start_at"), EpochMicroseconds("blocked_until")
         )
-    ):
-        busy.setdefault(provider_id, []).append((start, blocked_until))
-    holidays = list(ClinicHoliday.objects.filter(date__gte=first_day, date__lte=last_day))
-    # The clinic-wide holidays an admin sets beside the clinic's settings close every location.
-    closed = set(
-        Holiday.objects.filter(date__gte=first_day, date__lte=last_day).values_list(
-            "date", flat=True
-        )
     )
+    busy: dict[int, list[Micros]] = {}
+    for provider_id, start, end in busy_rows:
+        busy.setdefault(provider_id, []).append((start, end))
     # One tuple per provider, shared by the provider's calendars at each location, so the
     # search works out the provider's clashes once.
     busy_spans = {provider_id: tuple(spans) for provider_id, spans in busy.items()}
     time_off_spans = {provider_id: tuple(spans) for provider_id, spans in time_off.items()}
+    holidays = _closed_days(first_day, last_day)
     calendars = []
     for (provider_id, location_id), hours in sorted(pairs.items()):
         calendars.append(
@@ -146,14 +165,42 @@ def provider_calendars(
                 zone=zones[location_id],
                 hours=tuple(hours),
                 breaks=tuple(breaks.get((provider_id, location_id), [])),
-                holidays=frozenset(
-                    {h.date for h in holidays if h.location_id in (None, location_id)} | closed
-                ),
+                holidays=holidays.get(location_id, holidays[None]),
                 time_off=time_off_spans.get(provider_id, ()),
                 busy=busy_spans.get(provider_id, ()),
             )
         )
     return calendars
+
+
+def _closed_days(first_day: date, last_day: date) -> dict[int | None, frozenset[date]]:
+    """The days each location is closed in the range, under None those closing every one.
+
+    Both kinds in one read: a location's own holidays, and the clinic-wide ones (without a
+    location, or the holidays an admin sets beside the clinic's settings).
+    """
+    rows = (
+        ClinicHoliday.objects.filter(date__gte=first_day, date__lte=last_day)
+        .order_by()
+        .values_list("date", "location_id")
+        .union(
+            Holiday.objects.filter(date__gte=first_day, date__lte=last_day)
+            .order_by()
+            .values_list("date", Value(None, output_field=BigIntegerField())),
+            all=True,
+        )
+    )
+    everywhere: set[date] = set()
+    at_location: dict[int, set[date]] = {}
+    for day, location_id in rows:
+        if location_id is None:
+            everywhere.add(day)
+        else:
+            at_location.setdefault(location_id, set()).add(day)
+    closed: dict[int | None, frozenset[date]] = {None: frozenset(everywhere)}
+    for location_id, days in at_location.items():
+        closed[location_id] = frozenset(days | everywhere)
+    return closed
 
 
 def available_slots(
@@ -173,15 +220,15 @@ def available_slots(
             f"The last day {last_day.isoformat()} is before the first day {first_day.isoformat()}.",
             "before_start",
         )
+    request = slot_request(appointment_type)
     calendars = provider_calendars(
         first_day=first_day,
         last_day=last_day,
         provider_ids=provider_ids,
         location_ids=location_ids,
+        buffer=request.buffer,
     )
-    slots = free_slots(
-        calendars, request=slot_request(appointment_type), first_day=first_day, last_day=last_day
-    )
+    slots = free_slots(calendars, request=request, first_day=first_day, last_day=last_day)
     return _without_held(slots, appointment_type=appointment_type, patient=patient)
 
 
