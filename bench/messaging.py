@@ -345,7 +345,8 @@ def run(arguments: argparse.Namespace) -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     clock.freeze(NOW)
-    if arguments.keep and Thread.objects.exists():
+    reused = arguments.keep and Thread.objects.exists()
+    if reused:
         print("Reusing the database seeded by an earlier run (--keep)")
     else:
         seed_staff_and_catalog()
@@ -354,10 +355,10 @@ def run(arguments: argparse.Namespace) -> None:
     analyze()
     open_threads = Thread.objects.filter(status="open")
     print(
-        f"Seeded {Thread.objects.count():,} threads ({open_threads.count():,} open, "
+        f"{Thread.objects.count():,} threads ({open_threads.count():,} open, "
         f"{open_threads.filter(due_at__lte=NOW).count():,} overdue), "
         f"{Message.objects.count():,} messages and {ResponseClock.objects.count():,} response "
-        f"clocks in {time.perf_counter() - started:.1f} s"
+        f"clocks {'ready' if reused else 'seeded'} in {time.perf_counter() - started:.1f} s"
     )
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"Database: {database_version()}")
