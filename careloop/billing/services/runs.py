@@ -7,7 +7,9 @@ share one run (`careloop billing start`, `work`, `finish`):
 2. work (any number of workers at once): take the memberships whose next period has started,
    in batches locked with SKIP LOCKED so no two workers take the same one, issue their
    invoices, commit, then charge them (concurrently: gateway latency, not the CPU, bounds a
-   run);
+   run). Plain renewals, most of a run, are issued and charged a batch at a time
+   (renewal_batch.py, collection_batch.py; CARELOOP_BILLING_BATCH_PATH); the rest of a batch
+   goes through the per-membership services in the same transaction;
 3. close: settle charges whose outcome was unknown, make the retries that are due, send
    renewal notices, invoice uses beyond the allowance when billed at once, charge what was
    issued and never charged (a worker that died after committing), mark the run finished.
@@ -46,9 +48,11 @@ from careloop.billing.services.collection import (
     invoice_collect,
     payment_attempts_settle,
 )
+from careloop.billing.services.collection_batch import invoices_collect_batch
 from careloop.billing.services.dunning import invoices_due_for_retry, invoices_retry_due
 from careloop.billing.services.membership_billing import membership_bill_period
 from careloop.billing.services.overage import overage_invoice_due
+from careloop.billing.services.renewal_batch import plain_renewals, renewals_issue
 from careloop.billing.services.renewals import renewal_notices_send
 from careloop.billing.services.sponsors import sponsor_invoices_issue
 from careloop.core import clock
@@ -152,6 +156,7 @@ def billing_run_work(*, run: BillingRun) -> int:
     seen = 0
     while True:
         issued: list[Invoice] = []
+        batch_issued: list[Invoice] = []
         with transaction.atomic():
             batch = _claim_batch(run.as_of, failed)
             if not batch:
@@ -162,7 +167,11 @@ def billing_run_work(*, run: BillingRun) -> int:
                     "membership_id", flat=True
                 )
             )
-            for billing in batch:
+            rest = batch
+            if settings.BILLING_BATCH_PATH:
+                renewed, rest = _issue_plain(batch, run, with_changes)
+                batch_issued += renewed
+            for billing in rest:
                 try:
                     with transaction.atomic():
                         issued += _bill_one(
@@ -177,10 +186,31 @@ def billing_run_work(*, run: BillingRun) -> int:
                     )
             seen += len(batch)
             _count(run, memberships_seen=len(batch))
-            _issued(run, issued)
+            _issued(run, issued + batch_issued)
         crash_point("billing.batch_committed")
+        _collect_batch([invoice.pk for invoice in batch_issued], run)
         _collect_all([invoice.pk for invoice in issued], run)
     return seen
+
+
+def _issue_plain(
+    batch: list[MembershipBilling], run: BillingRun, with_changes: set[int]
+) -> tuple[list[Invoice], list[MembershipBilling]]:
+    """Issue the batch's plain renewals together (renewal_batch.py); returns their invoices
+    and the memberships left for the per-membership path. Should the batch's writes fail (an
+    invoice refused as already issued), its savepoint rolls back and every membership of the
+    batch goes the per-membership way, which finds what was issued."""
+    try:
+        with transaction.atomic():
+            renewals, rest = plain_renewals(batch, as_of=run.as_of, with_changes=with_changes)
+            invoices = renewals_issue(renewals=renewals, run=run)
+            crash_point("billing.batch_issued")
+            return invoices, rest
+    except Exception:
+        logger.exception("Billing a batch of renewals together failed; billing them one by one")
+        for billing in batch:
+            billing.refresh_from_db()
+        return [], batch
 
 
 @dataclass(frozen=True)
@@ -245,6 +275,28 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
         charges_failed=sum(result.failed for result in results),
         amount_collected=sum(result.amount for result in results),
     )
+
+
+def _collect_batch(invoice_ids: list[int], run: BillingRun) -> None:
+    """Charge the batch path's invoices a first time together (collection_batch.py), and
+    count the outcomes on the run."""
+    if not invoice_ids:
+        return
+    threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
+    charged = invoices_collect_batch(
+        invoice_ids=invoice_ids,
+        in_threads=_in_threads if threads and len(invoice_ids) > 1 else _one_by_one,
+    )
+    _count(
+        run,
+        charges_succeeded=charged.succeeded,
+        charges_failed=charged.failed,
+        amount_collected=charged.amount,
+    )
+
+
+def _one_by_one(function: Callable[..., Any], items: list[Any]) -> list[Any]:
+    return [function(*item) for item in items]
 
 
 def _retry_due(run: BillingRun) -> None:
