@@ -48,7 +48,7 @@ from careloop.billing.services.collection import (
     invoice_collect,
     payment_attempts_settle,
 )
-from careloop.billing.services.collection_batch import invoices_collect_batch
+from careloop.billing.services.collection_batch import Charger, invoices_collect_batch
 from careloop.billing.services.dunning import invoices_due_for_retry, invoices_retry_due
 from careloop.billing.services.membership_billing import membership_bill_period
 from careloop.billing.services.overage import overage_invoice_due
@@ -152,6 +152,14 @@ def billing_run_work(*, run: BillingRun) -> int:
     any number of workers may call this for the same run. Returns how many memberships this
     worker billed. A finished run is refused (BillingRunFinished)."""
     _refuse_finished(run)
+    charge_threads = ChargeThreads()
+    try:
+        return _work(run, charge_threads)
+    finally:
+        charge_threads.close()
+
+
+def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
     failed: set[int] = set()
     seen = 0
     while True:
@@ -188,8 +196,8 @@ def billing_run_work(*, run: BillingRun) -> int:
             _count(run, memberships_seen=len(batch))
             _issued(run, issued + batch_issued)
         crash_point("billing.batch_committed")
-        _collect_batch([invoice.pk for invoice in batch_issued], run)
-        _collect_all([invoice.pk for invoice in issued], run)
+        _collect_batch([invoice.pk for invoice in batch_issued], run, charge_threads)
+        _collect_all([invoice.pk for invoice in issued], run, charge_threads)
     return seen
 
 
@@ -233,31 +241,58 @@ def _collect_one(invoice_id: int) -> _Charged:
     return _Charged()  # no answer yet: settled later
 
 
-def _in_threads(function: Callable[..., Any], items: list[Any]) -> list[Any]:
-    """Call `function(*item)` for each item in up to BILLING_CHARGE_CONCURRENCY threads.
+class ChargeThreads:
+    """Up to BILLING_CHARGE_CONCURRENCY threads that charge, kept for a worker's whole run.
 
-    Each thread has its own database connection and keeps it for all its items (opening one
-    per charge cost more than the charge); at the end every thread closes its own, which a
-    barrier makes sure of: each closing thread waits until all have closed.
+    Calling it calls `function(*item)` for each item in the threads. Each thread has its own
+    database connection and keeps it for all its items, across batches (opening one per
+    charge, and then eight per batch, cost more than the charges); `close` makes every thread
+    close its own, which a barrier makes sure of: each closing thread waits until all have
+    closed.
     """
-    size = min(settings.BILLING_CHARGE_CONCURRENCY, len(items))
-    closed = threading.Barrier(size)
 
-    def call(item: Any) -> Any:
-        return function(*item)
+    def __init__(self) -> None:
+        self.size = settings.BILLING_CHARGE_CONCURRENCY
+        self.pool: ThreadPoolExecutor | None = None
 
-    def close(_: int) -> None:
-        connection.close()
-        closed.wait(timeout=60)
+    def __call__(self, function: Callable[..., Any], items: list[Any]) -> list[Any]:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=self.size)
 
-    with ThreadPoolExecutor(max_workers=size) as pool:
+        def call(item: Any) -> Any:
+            return function(*item)
+
+        return list(self.pool.map(call, items))
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        closed = threading.Barrier(self.size)
+
+        def close(_: int) -> None:
+            connection.close()
+            closed.wait(timeout=60)
+
         try:
-            return list(pool.map(call, items))
+            list(self.pool.map(close, range(self.size)))
         finally:
-            list(pool.map(close, range(size)))
+            self.pool.shutdown()
+            self.pool = None
 
 
-def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
+def _in_threads(function: Callable[..., Any], items: list[Any]) -> list[Any]:
+    """`ChargeThreads` for one list of items: the threads close their connections after it."""
+    threads = ChargeThreads()
+    threads.size = min(threads.size, len(items))
+    try:
+        return threads(function, items)
+    finally:
+        threads.close()
+
+
+def _collect_all(
+    invoice_ids: list[int], run: BillingRun, in_threads: Charger = _in_threads
+) -> None:
     """Charge each invoice a first time and count the outcomes on the run."""
     if not invoice_ids:
         return
@@ -266,7 +301,7 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
     # has not committed (the demo seeds inside one), so such a caller charges one by one.
     threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
     if threads and len(items) > 1:
-        results: list[_Charged] = _in_threads(_collect_one, items)
+        results: list[_Charged] = in_threads(_collect_one, items)
     else:
         results = [_collect_one(*item) for item in items]
     _count(
@@ -277,7 +312,7 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
     )
 
 
-def _collect_batch(invoice_ids: list[int], run: BillingRun) -> None:
+def _collect_batch(invoice_ids: list[int], run: BillingRun, in_threads: Charger) -> None:
     """Charge the batch path's invoices a first time together (collection_batch.py), and
     count the outcomes on the run."""
     if not invoice_ids:
@@ -285,7 +320,7 @@ def _collect_batch(invoice_ids: list[int], run: BillingRun) -> None:
     threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
     charged = invoices_collect_batch(
         invoice_ids=invoice_ids,
-        in_threads=_in_threads if threads and len(invoice_ids) > 1 else _one_by_one,
+        in_threads=in_threads if threads and len(invoice_ids) > 1 else _one_by_one,
     )
     _count(
         run,
