@@ -6,10 +6,12 @@ The same three steps as `invoice_collect` (services/collection.py), each for the
    charged (the rules of a first charge, FIRST_CHARGES); it commits before any gateway call;
 2. outside any transaction the gateway is called for every attempt, concurrently (the
    caller's threads);
-3. one transaction writes the outcomes: for the charges that went through, the attempts, the
-   payments in the journal, the invoices paid and their audit events as one chain segment;
-   a declined or failed charge goes through `attempt_record_outcome` (past due, dunning,
-   the payer told) inside the same transaction; an unknown answer leaves its attempt pending.
+3. one transaction writes the outcomes of the charges that went through for active
+   memberships, most of a batch: the attempts, the payments in the journal, the invoices
+   paid and their audit events as one chain segment; an unknown answer leaves its attempt
+   pending. A declined or failed charge (past due, dunning, the payer told) and a payment
+   that activates or recovers a membership then go through `attempt_record_outcome` one by
+   one, each in its own transaction, as an invoice charged on its own does.
 A process that dies between the steps leaves pending attempts, settled later by asking the
 gateway by their keys (`payment_attempts_settle`), never by charging again.
 """
@@ -37,14 +39,13 @@ from careloop.billing.models import (
 from careloop.billing.services.collection import (
     NOT_SENT,
     attempt_record_outcome,
-    membership_settle_status,
     payment_postings,
 )
 from careloop.billing.services.journal import NewEntry, journal_post_many
 from careloop.core import clock
 from careloop.core.bulk import rows_update
 from careloop.core.faults import crash_point
-from careloop.memberships.models import Membership, MembershipStatus
+from careloop.memberships.models import MembershipStatus
 
 Charger = Callable[[Callable[..., Any], list[Any]], list[Any]]
 
@@ -149,38 +150,64 @@ def _charge(attempt: PaymentAttempt, position: int) -> ChargeResult:
 
 
 def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]) -> BatchCharged:
-    """Step 3: every answer written in one transaction, only for attempts still pending (a
-    `payment_attempts_settle` of another process may have settled one meanwhile)."""
+    """Step 3: the answers written, only for attempts still pending (a
+    `payment_attempts_settle` of another process may have settled one meanwhile).
+
+    The charges that went through for an active membership, most of a batch, are written in
+    one transaction. The rest go through `attempt_record_outcome` one by one, each in its own
+    transaction as when an invoice is charged on its own: a decline marks the membership past
+    due and a payment may recover or activate one, and those lock the membership's plan and
+    price rows, which every worker's invoice lines refer to; held for a whole batch's
+    transaction they made two workers deadlock.
+    """
+    answered = dict(zip((attempt.pk for attempt in attempts), results, strict=True))
     with transaction.atomic():
-        pending = set(
+        pending = list(
             PaymentAttempt.objects.select_for_update()
-            .filter(pk__in=[attempt.pk for attempt in attempts], status=AttemptStatus.PENDING)
-            .values_list("pk", flat=True)
+            .filter(pk__in=list(answered), status=AttemptStatus.PENDING)
+            .order_by("id")
         )
-        answered = [
-            (attempt, result)
-            for attempt, result in zip(attempts, results, strict=True)
-            if attempt.pk in pending
+        by_pk = {attempt.pk: attempt for attempt in attempts}
+        active = set(
+            Invoice.objects.filter(
+                pk__in=[attempt.invoice_id for attempt in pending],
+                membership__status=MembershipStatus.ACTIVE,
+            ).values_list("pk", flat=True)
+        )
+        together = [
+            (by_pk[attempt.pk], answered[attempt.pk])
+            for attempt in pending
+            if answered[attempt.pk].status == ChargeStatus.SUCCEEDED
+            and attempt.invoice_id in active
         ]
-        paid = [(a, r) for a, r in answered if r.status == ChargeStatus.SUCCEEDED]
-        amount = _payments_record(paid)
-        failed = 0
-        for attempt, result in answered:
+        amount = _payments_record(together)
+        for attempt in pending:
+            result = answered[attempt.pk]
             if result.status == ChargeStatus.UNKNOWN:
                 PaymentAttempt.objects.filter(pk=attempt.pk).update(
                     reference=result.reference or attempt.reference,
                     failure_code=result.failure_code,
                     failure_message="The gateway did not answer; Careloop will ask it again.",
                 )
-            elif result.status != ChargeStatus.SUCCEEDED:
-                recorded = attempt_record_outcome(attempt=attempt, result=result)
-                failed += recorded.status in (AttemptStatus.DECLINED, AttemptStatus.FAILED)
-    return BatchCharged(succeeded=len(paid), failed=failed, amount=amount)
+    crash_point("billing.batch_payments_recorded")
+    succeeded, failed = len(together), 0
+    alone = {attempt.pk for attempt, _ in together}
+    for attempt in pending:
+        result = answered[attempt.pk]
+        if attempt.pk in alone or result.status == ChargeStatus.UNKNOWN:
+            continue
+        recorded = attempt_record_outcome(attempt=by_pk[attempt.pk], result=result)
+        if recorded.status == AttemptStatus.SUCCEEDED:
+            succeeded += 1
+            amount += recorded.amount
+        elif recorded.status in (AttemptStatus.DECLINED, AttemptStatus.FAILED):
+            failed += 1
+    return BatchCharged(succeeded=succeeded, failed=failed, amount=amount)
 
 
 def _payments_record(paid: list[tuple[PaymentAttempt, ChargeResult]]) -> int:
-    """The charges that went through: attempts succeeded, payments in the journal, invoices
-    paid, one audit event each, and a pending or past-due membership settled. Returns the
+    """The charges that went through for active memberships (which stay active): attempts
+    succeeded, payments in the journal, invoices paid, one audit event each. Returns the
     amount collected."""
     if not paid:
         return 0
@@ -235,15 +262,4 @@ def _payments_record(paid: list[tuple[PaymentAttempt, ChargeResult]]) -> int:
             for attempt, _ in paid
         ]
     )
-    # Most memberships are active and stay so: only the others are settled one by one.
-    unsettled = set(
-        Membership.objects.filter(
-            pk__in={invoice.membership_id for invoice in invoices.values()},
-            status__in=[MembershipStatus.PENDING, MembershipStatus.PAST_DUE],
-        ).values_list("pk", flat=True)
-    )
-    for attempt, _ in paid:
-        invoice = invoices[attempt.invoice_id]
-        if invoice.membership_id in unsettled:
-            membership_settle_status(invoice)
     return sum(attempt.amount for attempt, _ in paid)
