@@ -216,6 +216,9 @@ if BILLING_CHARGE_CONCURRENCY < 1:
 BILLING_BATCH_SIZE = env_int("CARELOOP_BILLING_BATCH_SIZE", 100)
 if BILLING_BATCH_SIZE < 1:
     raise ConfigurationError("CARELOOP_BILLING_BATCH_SIZE must be at least 1")
+# Plain renewals issued and charged a batch at a time (billing/services/renewal_batch.py);
+# off, every membership goes through the per-membership path, as staff actions do.
+BILLING_BATCH_PATH = env_bool("CARELOOP_BILLING_BATCH_PATH", default=True)
 PORTAL_BASE_URL = env_str("CARELOOP_BASE_URL", "http://127.0.0.1:8000")
 # Scheduling: free slots start on this grid from the start of working hours; a series may hold
 # at most this many occurrences.

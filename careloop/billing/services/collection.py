@@ -177,10 +177,7 @@ def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:
         invoice=invoice,
         attempt=attempt,
         memo=f"Card payment for {invoice.number}",
-        postings=[
-            Posting(Ledger.CASH, attempt.amount),
-            Posting(Ledger.RECEIVABLE, -attempt.amount, invoice.account),
-        ],
+        postings=payment_postings(invoice, attempt),
     )
     invoice.amount_paid += attempt.amount
     if invoice.amount_due <= 0 and invoice.status != InvoiceStatus.PAID:
@@ -197,6 +194,14 @@ def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:
         detail={"amount": attempt.amount, "attempt": attempt.pk},
     )
     membership_settle_status(invoice)
+
+
+def payment_postings(invoice: Invoice, attempt: PaymentAttempt) -> list[Posting]:
+    """A card payment: cash in, and the payer owes that much less."""
+    return [
+        Posting(Ledger.CASH, attempt.amount),
+        Posting(Ledger.RECEIVABLE, -attempt.amount, invoice.account),
+    ]
 
 
 def membership_settle_status(invoice: Invoice) -> None:

@@ -9,6 +9,7 @@ is redeemed automatically at enrollment and never again on a plan change.
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count
 
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
@@ -18,6 +19,7 @@ from careloop.billing.models import (
     DiscountDuration,
     DiscountKind,
     DiscountRedemption,
+    InvoiceLine,
     InvoiceStatus,
     LineKind,
 )
@@ -288,3 +290,62 @@ def discount_lines_for(
             amount_off=discount.amount_off,
         )
     return lines
+
+
+def renewal_discount_lines(
+    *, charges: dict[int, list[DraftLine]], plans: dict[int, int]
+) -> dict[int, list[DraftLine]]:
+    """`discount_lines_for(..., renewing=True)` for many memberships' period invoices at
+    once: `charges` and `plans` (the plan each pays) by membership id; three queries
+    whatever the number (a billing run's batch), the same lines in the same order."""
+    found: dict[int, list[DraftLine]] = {membership_id: [] for membership_id in charges}
+    redemptions = list(
+        DiscountRedemption.objects.filter(
+            membership_id__in=list(charges), ended_at__isnull=True
+        ).select_related("discount")
+    )
+    if not redemptions:
+        return found
+    discount_ids = {redemption.discount_id for redemption in redemptions}
+    discount_plans: dict[int, set[int]] = {discount_id: set() for discount_id in discount_ids}
+    for discount_id, plan_id in Discount.plans.through.objects.filter(
+        discount_id__in=discount_ids
+    ).values_list("discount_id", "plan_id"):
+        discount_plans[discount_id].add(plan_id)
+    used = {
+        (row["discount_id"], row["membership_id"]): row["invoices"]
+        for row in InvoiceLine.objects.filter(
+            discount_id__in=discount_ids, membership_id__in=list(charges)
+        )
+        .exclude(invoice__status=InvoiceStatus.VOID)
+        .exclude(invoice__period_start__isnull=True)
+        .values("discount_id", "membership_id")
+        .annotate(invoices=Count("invoice_id", distinct=True))
+        .order_by()
+    }
+    for redemption in redemptions:
+        discount = redemption.discount
+        membership_id = redemption.membership_id
+        plan_id = plans[membership_id]
+        if discount.introductory_for_id is not None:
+            if discount.introductory_for_id != plan_id:
+                continue
+        elif discount_plans[discount.pk] and plan_id not in discount_plans[discount.pk]:
+            continue
+        limit = {DiscountDuration.ONCE: 1, DiscountDuration.PERIODS: discount.periods}.get(
+            DiscountDuration(discount.duration)
+        )
+        if limit is not None and used.get((discount.pk, membership_id), 0) >= limit:
+            continue
+        found[membership_id] += discount_lines(
+            charges=[
+                charge
+                for charge in charges[membership_id]
+                if charge.kind in (LineKind.PERIOD, LineKind.PRORATION_CHARGE)
+            ],
+            discount_id=discount.pk,
+            name=discount.name,
+            percent=discount.percent_off,
+            amount_off=discount.amount_off,
+        )
+    return found

@@ -34,6 +34,9 @@ from careloop.core.errors import ValidationFailed
 from careloop.memberships.models import Membership
 from careloop.memberships.periods import Period
 
+# The lines a discount line names (`credits_line`): the charge of the same member and start.
+DISCOUNTED_KINDS = (LineKind.PERIOD, LineKind.PRORATION_CHARGE, LineKind.SPONSOR_SHARE)
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -93,10 +96,13 @@ def invoice_issue(
     return Issued(invoice, created=True)
 
 
-def _line(invoice: Invoice, draft: DraftLine, credits_line_id: int | None) -> InvoiceLine:
+def invoice_line_row(
+    invoice: Invoice, draft: DraftLine, credits_line_id: int | None
+) -> InvoiceLine:
+    """The unsaved row of one drafted line of `invoice`."""
     return InvoiceLine(
         invoice=invoice,
-        membership=invoice.membership,
+        membership_id=invoice.membership_id,
         kind=draft.kind,
         description=draft.description[:200],
         patient_id=draft.patient_id,
@@ -120,7 +126,7 @@ def _add_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
         draft.kind == LineKind.DISCOUNT and draft.credits_line_id is None for draft in lines
     ):
         InvoiceLine.objects.bulk_create(
-            [_line(invoice, draft, draft.credits_line_id) for draft in lines]
+            [invoice_line_row(invoice, draft, draft.credits_line_id) for draft in lines]
         )
         return
     created: dict[tuple[int | None, object], InvoiceLine] = {}
@@ -129,9 +135,9 @@ def _add_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
         if draft.kind == LineKind.DISCOUNT and credits_line_id is None:
             target = created.get((draft.patient_id, draft.service_start))
             credits_line_id = target.pk if target is not None else None
-        line = _line(invoice, draft, credits_line_id)
+        line = invoice_line_row(invoice, draft, credits_line_id)
         line.save(force_insert=True)
-        if draft.kind in (LineKind.PERIOD, LineKind.PRORATION_CHARGE, LineKind.SPONSOR_SHARE):
+        if draft.kind in DISCOUNTED_KINDS:
             created[(draft.patient_id, draft.service_start)] = line
 
 
@@ -149,16 +155,30 @@ def _finalize(invoice: Invoice, *, subtotal: int) -> None:
         currency=invoice.currency,
         invoice=invoice,
         memo=f"{invoice.number} issued",
-        postings=[
-            Posting(Ledger.RECEIVABLE, invoice.total, invoice.account),
-            Posting(Ledger.CREDIT, -max(-subtotal, 0), invoice.account),
-            Posting(Ledger.REVENUE, -subtotal),
-        ],
+        postings=issued_postings(invoice, subtotal),
     )
     if invoice.total == 0:
         invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
         invoice.paid_at = clock.now()
     invoice.save()
+
+
+def issued_postings(invoice: Invoice, subtotal: int) -> list[Posting]:
+    """An issued invoice's journal entry: the payer owes its total, below zero the rest is
+    their credit, and the lines' sum is revenue."""
+    return [
+        Posting(Ledger.RECEIVABLE, invoice.total, invoice.account),
+        Posting(Ledger.CREDIT, -max(-subtotal, 0), invoice.account),
+        Posting(Ledger.REVENUE, -subtotal),
+    ]
+
+
+def credit_postings(invoice: Invoice, usable: int) -> list[Posting]:
+    """Credit applied to an invoice: the payer's credit pays part of what they owe."""
+    return [
+        Posting(Ledger.CREDIT, usable, invoice.account),
+        Posting(Ledger.RECEIVABLE, -usable, invoice.account),
+    ]
 
 
 def invoice_apply_credit(*, invoice: Invoice) -> int:
@@ -180,10 +200,7 @@ def invoice_apply_credit(*, invoice: Invoice) -> int:
             currency=locked.currency,
             invoice=locked,
             memo=f"Credit applied to {locked.number}",
-            postings=[
-                Posting(Ledger.CREDIT, usable, locked.account),
-                Posting(Ledger.RECEIVABLE, -usable, locked.account),
-            ],
+            postings=credit_postings(locked, usable),
         )
         if locked.amount_due == 0:
             locked.status = invoice_target(InvoiceStatus(locked.status), InvoiceAction.PAY)

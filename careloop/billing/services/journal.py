@@ -65,3 +65,50 @@ def journal_post(
         for posting in postings
     )
     return entry
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry for `journal_post_many`: its key is new (the caller holds the lock that makes
+    it so), and the unique key still refuses a second one."""
+
+    kind: EntryKind
+    key: str
+    currency: str
+    postings: list[Posting]
+    memo: str = ""
+    invoice: Invoice | None = None
+    attempt: PaymentAttempt | None = None
+
+
+def journal_post_many(entries: list[NewEntry]) -> list[JournalEntry]:
+    """Write many balanced entries in two inserts (entries, then their lines): a billing
+    run's batch. Each entry is what `journal_post(..., new_key=True)` would write; an entry
+    that does not balance refuses the whole batch before anything is written."""
+    now = clock.now()
+    kept = []
+    for new in entries:
+        postings = [posting for posting in new.postings if posting.amount != 0]
+        if sum(posting.amount for posting in postings) != 0:
+            raise ValueError(f"Journal entry {new.key} does not balance: {postings}")
+        kept.append(postings)
+    written = JournalEntry.objects.bulk_create(
+        JournalEntry(
+            kind=new.kind,
+            key=new.key,
+            currency=new.currency,
+            occurred_at=now,
+            memo=new.memo[:200],
+            invoice=new.invoice,
+            attempt=new.attempt,
+        )
+        for new in entries
+    )
+    JournalLine.objects.bulk_create(
+        JournalLine(
+            entry=entry, ledger=posting.ledger, account=posting.account, amount=posting.amount
+        )
+        for entry, postings in zip(written, kept, strict=True)
+        for posting in postings
+    )
+    return written

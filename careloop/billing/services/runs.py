@@ -7,7 +7,9 @@ share one run (`careloop billing start`, `work`, `finish`):
 2. work (any number of workers at once): take the memberships whose next period has started,
    in batches locked with SKIP LOCKED so no two workers take the same one, issue their
    invoices, commit, then charge them (concurrently: gateway latency, not the CPU, bounds a
-   run);
+   run). Plain renewals, most of a run, are issued and charged a batch at a time
+   (renewal_batch.py, collection_batch.py; CARELOOP_BILLING_BATCH_PATH); the rest of a batch
+   goes through the per-membership services in the same transaction;
 3. close: settle charges whose outcome was unknown, make the retries that are due, send
    renewal notices, invoice uses beyond the allowance when billed at once, charge what was
    issued and never charged (a worker that died after committing), mark the run finished.
@@ -46,9 +48,11 @@ from careloop.billing.services.collection import (
     invoice_collect,
     payment_attempts_settle,
 )
+from careloop.billing.services.collection_batch import Charger, invoices_collect_batch
 from careloop.billing.services.dunning import invoices_due_for_retry, invoices_retry_due
 from careloop.billing.services.membership_billing import membership_bill_period
 from careloop.billing.services.overage import overage_invoice_due
+from careloop.billing.services.renewal_batch import plain_renewals, renewals_issue
 from careloop.billing.services.renewals import renewal_notices_send
 from careloop.billing.services.sponsors import sponsor_invoices_issue
 from careloop.core import clock
@@ -148,10 +152,19 @@ def billing_run_work(*, run: BillingRun) -> int:
     any number of workers may call this for the same run. Returns how many memberships this
     worker billed. A finished run is refused (BillingRunFinished)."""
     _refuse_finished(run)
+    charge_threads = ChargeThreads()
+    try:
+        return _work(run, charge_threads)
+    finally:
+        charge_threads.close()
+
+
+def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
     failed: set[int] = set()
     seen = 0
     while True:
         issued: list[Invoice] = []
+        batch_issued: list[Invoice] = []
         with transaction.atomic():
             batch = _claim_batch(run.as_of, failed)
             if not batch:
@@ -162,7 +175,11 @@ def billing_run_work(*, run: BillingRun) -> int:
                     "membership_id", flat=True
                 )
             )
-            for billing in batch:
+            rest = batch
+            if settings.BILLING_BATCH_PATH:
+                renewed, rest = _issue_plain(batch, run, with_changes)
+                batch_issued += renewed
+            for billing in rest:
                 try:
                     with transaction.atomic():
                         issued += _bill_one(
@@ -177,10 +194,31 @@ def billing_run_work(*, run: BillingRun) -> int:
                     )
             seen += len(batch)
             _count(run, memberships_seen=len(batch))
-            _issued(run, issued)
+            _issued(run, issued + batch_issued)
         crash_point("billing.batch_committed")
-        _collect_all([invoice.pk for invoice in issued], run)
+        _collect_batch([invoice.pk for invoice in batch_issued], run, charge_threads)
+        _collect_all([invoice.pk for invoice in issued], run, charge_threads)
     return seen
+
+
+def _issue_plain(
+    batch: list[MembershipBilling], run: BillingRun, with_changes: set[int]
+) -> tuple[list[Invoice], list[MembershipBilling]]:
+    """Issue the batch's plain renewals together (renewal_batch.py); returns their invoices
+    and the memberships left for the per-membership path. Should the batch's writes fail (an
+    invoice refused as already issued), its savepoint rolls back and every membership of the
+    batch goes the per-membership way, which finds what was issued."""
+    try:
+        with transaction.atomic():
+            renewals, rest = plain_renewals(batch, as_of=run.as_of, with_changes=with_changes)
+            invoices = renewals_issue(renewals=renewals, run=run)
+            crash_point("billing.batch_issued")
+            return invoices, rest
+    except Exception:
+        logger.exception("Billing a batch of renewals together failed; billing them one by one")
+        for billing in batch:
+            billing.refresh_from_db()
+        return [], batch
 
 
 @dataclass(frozen=True)
@@ -203,31 +241,58 @@ def _collect_one(invoice_id: int) -> _Charged:
     return _Charged()  # no answer yet: settled later
 
 
-def _in_threads(function: Callable[..., Any], items: list[Any]) -> list[Any]:
-    """Call `function(*item)` for each item in up to BILLING_CHARGE_CONCURRENCY threads.
+class ChargeThreads:
+    """Up to BILLING_CHARGE_CONCURRENCY threads that charge, kept for a worker's whole run.
 
-    Each thread has its own database connection and keeps it for all its items (opening one
-    per charge cost more than the charge); at the end every thread closes its own, which a
-    barrier makes sure of: each closing thread waits until all have closed.
+    Calling it calls `function(*item)` for each item in the threads. Each thread has its own
+    database connection and keeps it for all its items, across batches (opening one per
+    charge, and then eight per batch, cost more than the charges); `close` makes every thread
+    close its own, which a barrier makes sure of: each closing thread waits until all have
+    closed.
     """
-    size = min(settings.BILLING_CHARGE_CONCURRENCY, len(items))
-    closed = threading.Barrier(size)
 
-    def call(item: Any) -> Any:
-        return function(*item)
+    def __init__(self) -> None:
+        self.size = settings.BILLING_CHARGE_CONCURRENCY
+        self.pool: ThreadPoolExecutor | None = None
 
-    def close(_: int) -> None:
-        connection.close()
-        closed.wait(timeout=60)
+    def __call__(self, function: Callable[..., Any], items: list[Any]) -> list[Any]:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=self.size)
 
-    with ThreadPoolExecutor(max_workers=size) as pool:
+        def call(item: Any) -> Any:
+            return function(*item)
+
+        return list(self.pool.map(call, items))
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        closed = threading.Barrier(self.size)
+
+        def close(_: int) -> None:
+            connection.close()
+            closed.wait(timeout=60)
+
         try:
-            return list(pool.map(call, items))
+            list(self.pool.map(close, range(self.size)))
         finally:
-            list(pool.map(close, range(size)))
+            self.pool.shutdown()
+            self.pool = None
 
 
-def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
+def _in_threads(function: Callable[..., Any], items: list[Any]) -> list[Any]:
+    """`ChargeThreads` for one list of items: the threads close their connections after it."""
+    threads = ChargeThreads()
+    threads.size = min(threads.size, len(items))
+    try:
+        return threads(function, items)
+    finally:
+        threads.close()
+
+
+def _collect_all(
+    invoice_ids: list[int], run: BillingRun, in_threads: Charger = _in_threads
+) -> None:
     """Charge each invoice a first time and count the outcomes on the run."""
     if not invoice_ids:
         return
@@ -236,7 +301,7 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
     # has not committed (the demo seeds inside one), so such a caller charges one by one.
     threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
     if threads and len(items) > 1:
-        results: list[_Charged] = _in_threads(_collect_one, items)
+        results: list[_Charged] = in_threads(_collect_one, items)
     else:
         results = [_collect_one(*item) for item in items]
     _count(
@@ -245,6 +310,28 @@ def _collect_all(invoice_ids: list[int], run: BillingRun) -> None:
         charges_failed=sum(result.failed for result in results),
         amount_collected=sum(result.amount for result in results),
     )
+
+
+def _collect_batch(invoice_ids: list[int], run: BillingRun, in_threads: Charger) -> None:
+    """Charge the batch path's invoices a first time together (collection_batch.py), and
+    count the outcomes on the run."""
+    if not invoice_ids:
+        return
+    threads = settings.BILLING_CHARGE_CONCURRENCY > 1 and not connection.in_atomic_block
+    charged = invoices_collect_batch(
+        invoice_ids=invoice_ids,
+        in_threads=in_threads if threads and len(invoice_ids) > 1 else _one_by_one,
+    )
+    _count(
+        run,
+        charges_succeeded=charged.succeeded,
+        charges_failed=charged.failed,
+        amount_collected=charged.amount,
+    )
+
+
+def _one_by_one(function: Callable[..., Any], items: list[Any]) -> list[Any]:
+    return [function(*item) for item in items]
 
 
 def _retry_due(run: BillingRun) -> None:

@@ -108,8 +108,12 @@ def test_settle_says_how_many_charges_it_settled(members):
     )
 
 
-def test_a_run_with_errors_prints_its_summary_and_exits_with_status_1(members, monkeypatch):
+def test_a_run_with_errors_prints_its_summary_and_exits_with_status_1(
+    members, monkeypatch, settings
+):
     _ann, cal = members
+    # An error comes from the per-membership path (the batch path falls back to it).
+    settings.BILLING_BATCH_PATH = False
 
     def refuse_cal(*, billing, run=None):
         if billing.membership_id == cal.pk:

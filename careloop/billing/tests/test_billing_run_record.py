@@ -151,8 +151,11 @@ def test_retries_of_failed_payments_are_counted_with_their_outcomes(admin, essen
 
 
 def test_a_membership_that_cannot_be_billed_is_counted_as_an_error_and_the_rest_are_billed(
-    admin, essentials, monkeypatch
+    admin, essentials, monkeypatch, settings
 ):
+    # The per-membership path, where one membership's error is counted (the batch path falls
+    # back to it: test_run_batch_path_equivalence.py).
+    settings.BILLING_BATCH_PATH = False
     ann = _member(admin, essentials, "Ann")
     bob = _member(admin, essentials, "Bob")
 

@@ -1,8 +1,9 @@
 """A run charges in threads that each keep one database connection and close it at the end.
 
 Opening a connection per charge cost more than the charge itself (a new PostgreSQL backend
-each time); a thread now keeps its connection for all its charges of a batch, and every
-thread closes its own when the batch is charged, so a run leaves none open behind it.
+each time); a thread now keeps its connection for all its charges, from batch to batch of
+the worker's run, and every thread closes its own when the worker is done, so a run leaves
+none open behind it.
 
 Seven payers enrolled on February 1 are due on March 1; the run charges with 3 threads.
 """
@@ -46,5 +47,29 @@ def test_three_threads_charge_seven_invoices_on_three_connections_and_close_them
         ).count()
         == 7
     )
+    assert len(opened) == 3
+    assert [connection.connection for connection in opened] == [None, None, None]
+
+
+def test_a_workers_threads_keep_their_connections_from_batch_to_batch(admin, settings):
+    plan = essentials()
+    enroll_due(admin, plan, [PAYS] * 7)
+    settings.BILLING_CHARGE_CONCURRENCY = 3
+    settings.BILLING_BATCH_SIZE = 3  # three batches: 3, 3 and 1 invoices
+    main = threading.get_ident()
+    opened: list[Any] = []
+
+    def watch(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if threading.get_ident() != main:
+            opened.append(connection)
+
+    freeze_on(RUN_DAY)
+    connection_created.connect(watch, weak=False)
+    try:
+        run = billing_run(as_of=RUN_DAY)
+    finally:
+        connection_created.disconnect(watch)
+
+    assert run.charges_succeeded == 7
     assert len(opened) == 3
     assert [connection.connection for connection in opened] == [None, None, None]

@@ -16,7 +16,8 @@ pay; one of those that pay has a downgrade to Basics (6000) due on March 1. Besi
 enrolled on February 28 with a card that declined and has since saved one that pays: her
 retry is due on March 1. An employer sponsors Sam from February 1; its invoice for February
 is issued by the March 1 run. The seed is written once and the database copied back before
-each case (careloop.testing.snapshots).
+each case (careloop.testing.snapshots). The steps of the per-membership path are crashed with
+CARELOOP_BILLING_BATCH_PATH off, those of the batch path with it on.
 """
 
 from collections.abc import Iterator
@@ -86,6 +87,8 @@ INVOICED = 19 * PRICE + BASICS_PRICE + PRICE
 # Every step of a run, in order, with what the restarted run still has to issue: what the
 # crashed process committed stays. attempt_settled is reached only when an unanswered charge
 # is old enough to ask about, so that crash happens in a later `billing settle`.
+# The per-membership path (CARELOOP_BILLING_BATCH_PATH off): each membership issued in its
+# own savepoint, each invoice charged on its own.
 RUN_STEPS = [
     ("billing.run_prepared", ISSUED),
     ("billing.changes_applied", ISSUED),
@@ -97,6 +100,25 @@ RUN_STEPS = [
     ("billing.charge_returned", 0),
     ("billing.retries_done", 0),
     ("billing.notices_sent", 0),
+    ("billing.before_finished", 0),
+]
+# The batch path (on, the default): the 20 renewals issued together (the downgrade is applied
+# as the run starts, so that renewal is plain too), their attempts recorded together before
+# any gateway call, charged, and their outcomes written together. Crashes after the batch's
+# writes but before its commit, after its attempts are committed, after the first charge
+# returned and after the last one returned, before any outcome is written, and after the
+# payments are written but before the declines and unanswered charges are.
+BATCH_STEPS = [
+    ("billing.run_prepared", ISSUED),
+    ("billing.sponsors_issued", ISSUED - 1),
+    ("billing.batch_claimed", ISSUED - 1),
+    ("billing.batch_issued", ISSUED - 1),
+    ("billing.batch_committed", 0),
+    ("billing.batch_attempts_recorded", 0),
+    ("billing.batch_charging", 0),
+    ("billing.batch_charged", 0),
+    ("billing.batch_payments_recorded", 0),
+    ("billing.retries_done", 0),
     ("billing.before_finished", 0),
 ]
 
@@ -205,15 +227,24 @@ def _assert_nothing_lost(due, downgraded, sponsor, sponsored, retried) -> None:
     assert BillingRun.objects.latest("id").status == RunStatus.FINISHED
 
 
-@pytest.mark.parametrize(("step", "left_to_issue"), RUN_STEPS)
+@pytest.mark.parametrize(
+    ("batch_path", "step", "left_to_issue"),
+    [("0", step, left) for step, left in RUN_STEPS]
+    + [("1", step, left) for step, left in BATCH_STEPS],
+    ids=[f"one-by-one-{step}" for step, _ in RUN_STEPS]
+    + [f"batch-{step}" for step, _ in BATCH_STEPS],
+)
 def test_a_run_killed_at_a_step_and_restarted_bills_each_due_membership_once(
-    seeded, step, left_to_issue
+    seeded, batch_path, step, left_to_issue
 ):
-    crashed = billing("run", "--as-of", RUN_DAY.isoformat(), at=RUN_AT, CARELOOP_CRASH_AT=step)
+    path = {"CARELOOP_BILLING_BATCH_PATH": batch_path}
+    crashed = billing(
+        "run", "--as-of", RUN_DAY.isoformat(), at=RUN_AT, CARELOOP_CRASH_AT=step, **path
+    )
     assert crashed.returncode == CRASHED, crashed.stderr
     assert BillingRun.objects.get().status == RunStatus.RUNNING
 
-    restarted = billing("run", "--as-of", RUN_DAY.isoformat(), at=RESTART_AT)
+    restarted = billing("run", "--as-of", RUN_DAY.isoformat(), at=RESTART_AT, **path)
     assert restarted.returncode == 0, restarted.stderr
     assert f"Invoices issued: {left_to_issue} for" in restarted.stdout
     _settle_later()

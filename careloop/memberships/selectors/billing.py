@@ -15,6 +15,8 @@ Billing (a separate app) never reads membership tables directly; it calls these 
   at a scheduled cancellation.
 - `membership_overage_uses(membership=..., period=...)` -> `list[OverageUse]`: uses beyond
   the allowance in that period that were not reversed, each with its unit price, to charge.
+- `memberships_billing_terms(days={id: day})` and `memberships_overage_uses(periods={id:
+  period})`: the same for many memberships at once, in a few queries (a billing run's batch).
 - `memberships_with_overage_uses(until=day)` -> the ids of memberships with such uses, for
   billing's sweep when the clinic bills overage at once.
 
@@ -40,6 +42,7 @@ from careloop.memberships.models import (
     MembershipStatus,
     PastDueCoverage,
     PlanPrice,
+    ScheduledChange,
     SponsorShare,
 )
 from careloop.memberships.periods import INTERVAL_MONTHS, Interval, Period, billing_period
@@ -140,21 +143,74 @@ def membership_billing_terms(*, membership: Membership, on: date | None = None) 
     """The membership's billing terms for the billing period containing `on` (today)."""
     day = clock.today() if on is None else on
     membership = Membership.objects.select_related("plan", "price", "sponsor").get(pk=membership.pk)
-    interval = Interval(membership.interval)
-    period = billing_period(
-        start_date=membership.start_date,
-        anchor=membership.anchor_date,
-        anchor_day=membership.anchor_day,
-        interval=interval,
-        day=max(day, membership.start_date),
-    )
-    price = membership.price
+    period = _period(membership, day)
     rows = (
         MembershipMember.objects.filter(membership=membership, joined_on__lt=period.end)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=period.start))
         .select_related("patient")
         .order_by("id")
     )
+    changes = membership.scheduled_changes.filter(status=ChangeStatus.SCHEDULED).order_by(
+        "effective_on", "id"
+    )
+    return _terms(membership, day, period, list(rows), list(changes), _past_due_keeps())
+
+
+def memberships_billing_terms(*, days: dict[int, date]) -> dict[int, BillingTerms]:
+    """`membership_billing_terms` for many memberships at once, each on its own day (by
+    membership id): the same terms, read in four queries whatever the number (a billing
+    run's batch)."""
+    memberships = list(
+        Membership.objects.select_related("plan", "price", "sponsor").filter(pk__in=list(days))
+    )
+    periods = {m.pk: _period(m, days[m.pk]) for m in memberships}
+    rows: dict[int, list[MembershipMember]] = {m.pk: [] for m in memberships}
+    for row in (
+        MembershipMember.objects.filter(membership_id__in=list(periods))
+        .select_related("patient")
+        .order_by("id")
+    ):
+        period = periods[row.membership_id]
+        if row.joined_on < period.end and (row.left_on is None or row.left_on > period.start):
+            rows[row.membership_id].append(row)
+    changes: dict[int, list[ScheduledChange]] = {m.pk: [] for m in memberships}
+    for change in ScheduledChange.objects.filter(
+        membership_id__in=list(periods), status=ChangeStatus.SCHEDULED
+    ).order_by("effective_on", "id"):
+        changes[change.membership_id].append(change)
+    keeps = _past_due_keeps()
+    return {
+        m.pk: _terms(m, days[m.pk], periods[m.pk], rows[m.pk], changes[m.pk], keeps)
+        for m in memberships
+    }
+
+
+def _period(membership: Membership, day: date) -> Period:
+    return billing_period(
+        start_date=membership.start_date,
+        anchor=membership.anchor_date,
+        anchor_day=membership.anchor_day,
+        interval=Interval(membership.interval),
+        day=max(day, membership.start_date),
+    )
+
+
+def _past_due_keeps() -> bool:
+    return membership_settings().past_due_coverage == PastDueCoverage.KEEP
+
+
+def _terms(
+    membership: Membership,
+    day: date,
+    period: Period,
+    rows: list[MembershipMember],
+    scheduled: list[ScheduledChange],
+    past_due_keeps: bool,
+) -> BillingTerms:
+    """The terms from the rows read (the members covered in `period`, in id order, and the
+    scheduled changes in the order they take effect)."""
+    interval = Interval(membership.interval)
+    price = membership.price
     members = tuple(
         BillingMember(
             patient_id=row.patient_id,
@@ -189,7 +245,6 @@ def membership_billing_terms(*, membership: Membership, on: date | None = None) 
             amount=sponsor_amount,
         )
     status = MembershipStatus(membership.status)
-    past_due_keeps = membership_settings().past_due_coverage == PastDueCoverage.KEEP
     covering = status in COVERING and (status != MembershipStatus.PAST_DUE or past_due_keeps)
     changes = tuple(
         BillingScheduledChange(
@@ -199,9 +254,7 @@ def membership_billing_terms(*, membership: Membership, on: date | None = None) 
             notice_on=change.notice_on,
             details=details_for(change),
         )
-        for change in membership.scheduled_changes.filter(status=ChangeStatus.SCHEDULED).order_by(
-            "effective_on", "id"
-        )
+        for change in scheduled
     )
     return BillingTerms(
         membership_id=membership.pk,
@@ -241,32 +294,45 @@ def membership_billing_terms(*, membership: Membership, on: date | None = None) 
 
 def membership_overage_uses(*, membership: Membership, period: Period) -> list[OverageUse]:
     """Uses beyond the allowance that happened in `period` and were not reversed."""
+    return memberships_overage_uses(periods={membership.pk: period})[membership.pk]
+
+
+def memberships_overage_uses(*, periods: dict[int, Period]) -> dict[int, list[OverageUse]]:
+    """`membership_overage_uses` for many memberships at once, each over its own period (by
+    membership id), in one query."""
+    found: dict[int, list[OverageUse]] = {membership_id: [] for membership_id in periods}
+    if not periods:
+        return found
     entries = (
         EntitlementEntry.objects.filter(
-            membership=membership,
+            membership_id__in=list(periods),
             kind=EntryKind.OVERAGE,
-            occurred_on__gte=period.start,
-            occurred_on__lt=period.end,
+            occurred_on__gte=min(period.start for period in periods.values()),
+            occurred_on__lt=max(period.end for period in periods.values()),
         )
         .exclude(settled_by__kind=EntryKind.REVERSE)
         .select_related("service")
         .order_by("occurred_on", "id")
     )
-    return [
-        OverageUse(
-            entry_id=entry.pk,
-            patient_id=entry.patient_id,
-            service_id=entry.service_id,
-            service_name=entry.service.name,
-            occurred_on=entry.occurred_on,
-            quantity=entry.quantity,
-            unit_price=entry.unit_price or 0,
-            amount=entry.quantity * (entry.unit_price or 0),
-            source_type=entry.source_type,
-            source_id=entry.source_id,
+    for entry in entries:
+        period = periods[entry.membership_id]
+        if not period.start <= entry.occurred_on < period.end:
+            continue
+        found[entry.membership_id].append(
+            OverageUse(
+                entry_id=entry.pk,
+                patient_id=entry.patient_id,
+                service_id=entry.service_id,
+                service_name=entry.service.name,
+                occurred_on=entry.occurred_on,
+                quantity=entry.quantity,
+                unit_price=entry.unit_price or 0,
+                amount=entry.quantity * (entry.unit_price or 0),
+                source_type=entry.source_type,
+                source_id=entry.source_id,
+            )
         )
-        for entry in entries
-    ]
+    return found
 
 
 def memberships_with_overage_uses(*, until: date) -> list[int]:
