@@ -13,7 +13,7 @@ from careloop.billing.models import LineKind
 from careloop.billing.proration import prorate, prorate_window, round_half_up
 from careloop.memberships.models import MemberRole, SponsorShare
 from careloop.memberships.periods import Period
-from careloop.memberships.selectors.billing import BillingMember, BillingTerms
+from careloop.memberships.selectors.billing import BillingMember, BillingTerms, OverageUse
 
 
 @dataclass(frozen=True)
@@ -245,3 +245,20 @@ def discount_lines(
             )
         )
     return lines
+
+
+def overage_line(use: OverageUse) -> DraftLine:
+    """The invoice line of one use beyond the allowance, at the member price; its source key
+    is the ledger entry, so it is billed once."""
+    return DraftLine(
+        kind=LineKind.OVERAGE,
+        description=(
+            f"{use.service_name} beyond the allowance, "
+            f"{use.occurred_on:%b} {use.occurred_on.day}, {use.occurred_on.year}"
+        ),
+        amount=use.amount,
+        unit_amount=use.unit_price,
+        quantity=use.quantity,
+        patient_id=use.patient_id,
+        source_key=f"overage:{use.entry_id}",
+    )

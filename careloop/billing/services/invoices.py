@@ -6,7 +6,7 @@ returns the invoice it already made.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -28,7 +28,7 @@ from careloop.billing.models import (
     LineKind,
 )
 from careloop.billing.selectors.balances import available_credit
-from careloop.billing.services.journal import Posting, journal_post
+from careloop.billing.services.journal import NewEntry, Posting, journal_post
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
 from careloop.memberships.models import Membership
@@ -181,6 +181,26 @@ def credit_postings(invoice: Invoice, usable: int) -> list[Posting]:
     ]
 
 
+def credit_apply(invoice: Invoice, usable: int, now: datetime) -> NewEntry:
+    """Apply `usable` credit to the invoice in memory (paid when nothing is left due) and
+    return the journal entry that records it; the caller saves both. Shared by a single
+    invoice and a billing run's batch, so the rule is written once."""
+    invoice.credit_applied += usable
+    entry = NewEntry(
+        kind=EntryKind.CREDIT_APPLIED,
+        key=f"credit:{invoice.pk}:{invoice.credit_applied}",
+        currency=invoice.currency,
+        invoice=invoice,
+        memo=f"Credit applied to {invoice.number}",
+        postings=credit_postings(invoice, usable),
+    )
+    if invoice.amount_due == 0:
+        invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
+        invoice.paid_at = now
+        invoice.next_retry_on = None
+    return entry
+
+
 def invoice_apply_credit(*, invoice: Invoice) -> int:
     """Use the payer's credit on an invoice still owed (open, or uncollectible: it is owed
     all the same) before any card is charged; the amount used."""
@@ -193,19 +213,15 @@ def invoice_apply_credit(*, invoice: Invoice) -> int:
         usable = min(available_credit(locked.account_id), locked.amount_due)
         if usable <= 0:
             return 0
-        locked.credit_applied += usable
+        entry = credit_apply(locked, usable, clock.now())
         journal_post(
-            kind=EntryKind.CREDIT_APPLIED,
-            key=f"credit:{locked.pk}:{locked.credit_applied}",
-            currency=locked.currency,
+            kind=entry.kind,
+            key=entry.key,
+            currency=entry.currency,
             invoice=locked,
-            memo=f"Credit applied to {locked.number}",
-            postings=credit_postings(locked, usable),
+            memo=entry.memo,
+            postings=entry.postings,
         )
-        if locked.amount_due == 0:
-            locked.status = invoice_target(InvoiceStatus(locked.status), InvoiceAction.PAY)
-            locked.paid_at = clock.now()
-            locked.next_retry_on = None
         locked.save()
     invoice.refresh_from_db()
     return usable

@@ -22,7 +22,14 @@ from datetime import date
 
 from django.db import transaction
 
-from careloop.billing.compose import DraftLine, change_lines, member_charges, span, unused_credit
+from careloop.billing.compose import (
+    DraftLine,
+    change_lines,
+    member_charges,
+    overage_line,
+    span,
+    unused_credit,
+)
 from careloop.billing.models import (
     BillingAccount,
     BillingRun,
@@ -439,18 +446,7 @@ def overage_lines(membership: Membership, *, before: date) -> list[DraftLine]:
         ).values_list("source_key", flat=True)
     )
     return [
-        DraftLine(
-            kind=LineKind.OVERAGE,
-            description=(
-                f"{use.service_name} beyond the allowance, "
-                f"{use.occurred_on:%b} {use.occurred_on.day}, {use.occurred_on.year}"
-            ),
-            amount=use.amount,
-            unit_amount=use.unit_price,
-            quantity=use.quantity,
-            patient_id=use.patient_id,
-            source_key=f"overage:{use.entry_id}",
-        )
+        overage_line(use)
         for use in uses
         if f"overage:{use.entry_id}" not in billed and use.amount > 0
     ]

@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 from django.db.models import Q, Sum
 
-from careloop.billing.compose import DraftLine, member_charges
+from careloop.billing.compose import DraftLine, member_charges, overage_line
 from careloop.billing.invoice_states import InvoiceAction, invoice_target
 from careloop.billing.models import (
     BillingAccount,
@@ -40,7 +40,7 @@ from careloop.billing.models import (
 from careloop.billing.services.discounts import renewal_discount_lines
 from careloop.billing.services.invoices import (
     DISCOUNTED_KINDS,
-    credit_postings,
+    credit_apply,
     invoice_line_row,
     issued_postings,
 )
@@ -51,7 +51,6 @@ from careloop.memberships.models import Membership, MembershipMember
 from careloop.memberships.periods import Period
 from careloop.memberships.selectors.billing import (
     BillingTerms,
-    OverageUse,
     memberships_billing_terms,
     memberships_overage_uses,
 )
@@ -162,27 +161,12 @@ def _overage_lines(periods: dict[int, Period]) -> dict[int, list[DraftLine]]:
     )
     return {
         membership_id: [
-            _overage_line(use)
+            overage_line(use)
             for use in found
             if f"overage:{use.entry_id}" not in billed and use.amount > 0
         ]
         for membership_id, found in uses.items()
     }
-
-
-def _overage_line(use: OverageUse) -> DraftLine:
-    return DraftLine(
-        kind=LineKind.OVERAGE,
-        description=(
-            f"{use.service_name} beyond the allowance, "
-            f"{use.occurred_on:%b} {use.occurred_on.day}, {use.occurred_on.year}"
-        ),
-        amount=use.amount,
-        unit_amount=use.unit_price,
-        quantity=use.quantity,
-        patient_id=use.patient_id,
-        source_key=f"overage:{use.entry_id}",
-    )
 
 
 def renewals_issue(*, renewals: list[Renewal], run: BillingRun) -> list[Invoice]:
@@ -309,19 +293,5 @@ def _apply_credit(invoices: list[Invoice], *, now: datetime) -> list[NewEntry]:
         if usable <= 0:
             continue
         credit[invoice.account_id] -= usable
-        invoice.credit_applied += usable
-        entries.append(
-            NewEntry(
-                kind=EntryKind.CREDIT_APPLIED,
-                key=f"credit:{invoice.pk}:{invoice.credit_applied}",
-                currency=invoice.currency,
-                invoice=invoice,
-                memo=f"Credit applied to {invoice.number}",
-                postings=credit_postings(invoice, usable),
-            )
-        )
-        if invoice.amount_due == 0:
-            invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
-            invoice.paid_at = now
-            invoice.next_retry_on = None
+        entries.append(credit_apply(invoice, usable, now))
     return entries
