@@ -21,11 +21,16 @@ from careloop.memberships.tests.lifecycle_builders import freeze_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Each charge waits this long at the sandbox gateway, so a batch's charges overlap and every
+# one of the three threads starts (a pool reuses a thread that is already idle instead).
+LATENCY_MS = 200
+
 
 def test_three_threads_charge_seven_invoices_on_three_connections_and_close_them(admin, settings):
     plan = essentials()
     enroll_due(admin, plan, [PAYS] * 7)
     settings.BILLING_CHARGE_CONCURRENCY = 3
+    settings.SANDBOX_LATENCY_MS = LATENCY_MS
     main = threading.get_ident()
     opened: list[Any] = []
 
@@ -56,6 +61,7 @@ def test_a_workers_threads_keep_their_connections_from_batch_to_batch(admin, set
     enroll_due(admin, plan, [PAYS] * 7)
     settings.BILLING_CHARGE_CONCURRENCY = 3
     settings.BILLING_BATCH_SIZE = 3  # three batches: 3, 3 and 1 invoices
+    settings.SANDBOX_LATENCY_MS = LATENCY_MS
     main = threading.get_ident()
     opened: list[Any] = []
 
