@@ -10,13 +10,13 @@ the gateway about it by its key later and records what happened, never charging 
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
 
 from careloop.accounts.models import User
-from careloop.audit.services import audit_record
+from careloop.audit.services import AuditEntry, audit_record_many
 from careloop.billing.gateways import gateway_for
 from careloop.billing.gateways.base import ChargeResult, ChargeStatus
 from careloop.billing.invoice_states import InvoiceAction, invoice_target
@@ -31,7 +31,7 @@ from careloop.billing.models import (
     PaymentAttempt,
 )
 from careloop.billing.services.accounts import default_payment_method
-from careloop.billing.services.journal import Posting, journal_post
+from careloop.billing.services.journal import NewEntry, Posting, journal_post_many
 from careloop.core import clock
 from careloop.core.faults import crash_point
 from careloop.memberships.models import Membership, MembershipStatus
@@ -169,31 +169,43 @@ def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> 
 
 
 def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:
-    journal_post(
+    # The attempt is locked and pending: it was never recorded as paid, so its key is new.
+    journal_post_many([payment_apply(invoice, attempt, clock.now())])
+    invoice.save()
+    audit_record_many([payment_audit(invoice, attempt)])
+    membership_settle_status(invoice)
+
+
+def payment_apply(invoice: Invoice, attempt: PaymentAttempt, now: datetime) -> NewEntry:
+    """Apply a card payment to the invoice in memory (paid when nothing is left due) and
+    return the journal entry that records it; the caller saves both. Shared by an invoice
+    charged on its own and a billing run's batch, so the rule is written once."""
+    invoice.amount_paid += attempt.amount
+    if invoice.amount_due <= 0 and invoice.status != InvoiceStatus.PAID:
+        invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
+        invoice.paid_at = now
+        invoice.next_retry_on = None
+    return NewEntry(
         kind=EntryKind.PAYMENT,
         key=f"payment:{attempt.idempotency_key}",
-        new_key=True,  # the attempt is locked and pending: it was never recorded as paid
         currency=attempt.currency,
         invoice=invoice,
         attempt=attempt,
         memo=f"Card payment for {invoice.number}",
         postings=payment_postings(invoice, attempt),
     )
-    invoice.amount_paid += attempt.amount
-    if invoice.amount_due <= 0 and invoice.status != InvoiceStatus.PAID:
-        invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
-        invoice.paid_at = clock.now()
-        invoice.next_retry_on = None
-    invoice.save()
-    audit_record(
-        action="billing.payment",
-        actor=attempt.actor,
+
+
+def payment_audit(invoice: Invoice, attempt: PaymentAttempt) -> AuditEntry:
+    """The audit event of a card payment (invoice's account loaded)."""
+    return AuditEntry(
+        "billing.payment",
+        attempt.actor,
         patient_id=invoice.account.patient_id,
         object_type="invoice",
         object_id=invoice.pk,
         detail={"amount": attempt.amount, "attempt": attempt.pk},
     )
-    membership_settle_status(invoice)
 
 
 def payment_postings(invoice: Invoice, attempt: PaymentAttempt) -> list[Posting]:

@@ -23,14 +23,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from careloop.audit.services import AuditEntry, audit_record_many
+from careloop.audit.services import audit_record_many
 from careloop.billing.gateways import gateway_for
 from careloop.billing.gateways.base import ChargeResult, ChargeStatus
-from careloop.billing.invoice_states import InvoiceAction, invoice_target
 from careloop.billing.models import (
     AttemptStatus,
     AttemptTrigger,
-    EntryKind,
     Invoice,
     InvoiceStatus,
     PaymentAttempt,
@@ -39,9 +37,10 @@ from careloop.billing.models import (
 from careloop.billing.services.collection import (
     NOT_SENT,
     attempt_record_outcome,
-    payment_postings,
+    payment_apply,
+    payment_audit,
 )
-from careloop.billing.services.journal import NewEntry, journal_post_many
+from careloop.billing.services.journal import journal_post_many
 from careloop.core import clock
 from careloop.core.bulk import rows_update
 from careloop.core.faults import crash_point
@@ -228,38 +227,8 @@ def _payments_record(paid: list[tuple[PaymentAttempt, ChargeResult]]) -> int:
         [attempt for attempt, _ in paid],
         ["status", "reference", "failure_code", "failure_message", "settled_at"],
     )
-    entries = []
-    for attempt, _ in paid:
-        invoice = invoices[attempt.invoice_id]
-        entries.append(
-            NewEntry(
-                kind=EntryKind.PAYMENT,
-                key=f"payment:{attempt.idempotency_key}",
-                currency=attempt.currency,
-                invoice=invoice,
-                attempt=attempt,
-                memo=f"Card payment for {invoice.number}",
-                postings=payment_postings(invoice, attempt),
-            )
-        )
-        invoice.amount_paid += attempt.amount
-        if invoice.amount_due <= 0 and invoice.status != InvoiceStatus.PAID:
-            invoice.status = invoice_target(InvoiceStatus(invoice.status), InvoiceAction.PAY)
-            invoice.paid_at = now
-            invoice.next_retry_on = None
+    entries = [payment_apply(invoices[attempt.invoice_id], attempt, now) for attempt, _ in paid]
     journal_post_many(entries)
     rows_update(list(invoices.values()), ["amount_paid", "status", "paid_at", "next_retry_on"])
-    audit_record_many(
-        [
-            AuditEntry(
-                "billing.payment",
-                attempt.actor,
-                patient_id=invoices[attempt.invoice_id].account.patient_id,
-                object_type="invoice",
-                object_id=attempt.invoice_id,
-                detail={"amount": attempt.amount, "attempt": attempt.pk},
-            )
-            for attempt, _ in paid
-        ]
-    )
+    audit_record_many([payment_audit(invoices[attempt.invoice_id], attempt) for attempt, _ in paid])
     return sum(attempt.amount for attempt, _ in paid)
