@@ -159,6 +159,13 @@ def household_members(household: Household) -> list[Patient]:
     return sorted(members, key=lambda patient: patient.id != household.head_id)
 
 
+def household_of(patient: Patient) -> Household | None:
+    """The patient's household with its head loaded, or None when they belong to none."""
+    if patient.household_id is None:
+        return None
+    return Household.objects.select_related("head").filter(pk=patient.household_id).first()
+
+
 def households_list(query: str = "") -> QuerySet[Household]:
     households = Household.objects.select_related("head").order_by("name", "id")
     if query.strip():

@@ -14,6 +14,7 @@ from careloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from careloop.messaging.models import Thread
 from careloop.messaging.services.assignment import record_thread_change
 from careloop.patients.models import Household
+from careloop.patients.selectors import household_of
 
 SHARE = "share"
 UNSHARE = "unshare"
@@ -22,11 +23,7 @@ UNSHARE = "unshare"
 def _household_head(thread: Thread) -> Household:
     """The household the thread's patient can share with, or a clear refusal."""
     patient = thread.patient
-    household = (
-        Household.objects.select_related("head").filter(pk=patient.household_id).first()
-        if patient.household_id is not None
-        else None
-    )
+    household = household_of(patient)
     if household is None:
         raise ValidationFailed.single(
             "shared_with_household",

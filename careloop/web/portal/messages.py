@@ -28,7 +28,8 @@ from careloop.messaging.selectors.threads import staff_read_up_to, thread_messag
 from careloop.messaging.services.attachments import attachment_open
 from careloop.messaging.services.sharing import thread_share
 from careloop.messaging.services.threads import message_send, thread_mark_read, thread_start
-from careloop.patients.models import Household, Patient
+from careloop.patients.models import Patient
+from careloop.patients.selectors import household_of
 from careloop.web.decorators import portal_view
 from careloop.web.messaging import attachment_response
 from careloop.web.staff.messaging.forms import MultipleFileField, add_message_errors, uploads
@@ -164,11 +165,7 @@ def _thread_page(
 
 def _share_with(patient: Patient) -> Patient | None:
     """The head of the patient's household, when the patient can share threads with them."""
-    household = (
-        Household.objects.select_related("head").filter(pk=patient.household_id).first()
-        if patient.household_id is not None
-        else None
-    )
+    household = household_of(patient)
     if household is None or household.head_id == patient.pk:
         return None
     return household.head
