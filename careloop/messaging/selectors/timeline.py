@@ -8,13 +8,11 @@ It reads the messaging tables themselves, which are append-only (messages) or hi
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
-from careloop.accounts.models import User
 from careloop.messaging.models import Message, Thread, ThreadChange
-from careloop.messaging.selectors.inbox import threads_of_patient
-from careloop.patients.models import Patient
 
 EXCERPT = 120
 
@@ -50,9 +48,11 @@ def _change_text(change: ThreadChange) -> str:
     return f"{text}: {change.reason}" if change.reason and change.action != "share" else text
 
 
-def message_timeline(*, user: User, patient: Patient, limit: int = 30) -> list[TimelineEntry]:
-    """The newest `limit` entries; `threads_of_patient` applies the viewer's role rule."""
-    threads = threads_of_patient(user=user, patient=patient).values("id")
+def message_timeline(*, readable: QuerySet[Any], limit: int = 30) -> list[TimelineEntry]:
+    """The newest `limit` entries of the threads the viewer may read: `readable` is
+    `threads_of_patient`, which applies the viewer's role rule; the chart passes the same
+    query it lists the threads with."""
+    threads = readable.values("id")
     messages = (
         Message.objects.filter(thread__in=threads)
         .select_related("thread", "author")

@@ -7,7 +7,8 @@ import pytest
 
 from careloop.core import clock
 from careloop.messaging.attachments import AttachmentUpload
-from careloop.messaging.selectors.timeline import EXCERPT, message_timeline
+from careloop.messaging.selectors.inbox import threads_of_patient
+from careloop.messaging.selectors.timeline import EXCERPT, TimelineEntry, message_timeline
 from careloop.messaging.services.assignment import thread_close, thread_reassign
 from careloop.messaging.services.threads import message_send, note_add
 from careloop.messaging.tests.messaging_builders import start
@@ -15,6 +16,10 @@ from careloop.messaging.tests.messaging_builders import start
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def _timeline(user, patient) -> list[TimelineEntry]:
+    return message_timeline(readable=threads_of_patient(user=user, patient=patient))
 
 
 def _tick(minutes: int) -> None:
@@ -38,7 +43,7 @@ def test_every_message_note_and_change_appears_newest_first(ann_in_concierge, pr
     _tick(4)
     thread_close(actor=admin, thread=thread)
 
-    entries = message_timeline(user=admin, patient=ann_in_concierge)
+    entries = _timeline(admin, ann_in_concierge)
 
     assert [(entry.kind, entry.what, entry.attachments) for entry in entries] == [
         ("close", "Closed", 0),
@@ -60,9 +65,7 @@ def test_every_message_note_and_change_appears_newest_first(ann_in_concierge, pr
 def test_a_long_body_is_cut_to_an_excerpt(ann_in_concierge, provider):
     start(ann_in_concierge, body="word " * 100)
     (message,) = [
-        entry
-        for entry in message_timeline(user=provider, patient=ann_in_concierge)
-        if entry.kind == "message"
+        entry for entry in _timeline(provider, ann_in_concierge) if entry.kind == "message"
     ]
     assert len(message.what) == EXCERPT
     assert message.what.endswith("…")
@@ -72,4 +75,4 @@ def test_threads_the_viewer_may_not_read_leave_nothing_on_their_timeline(
     ann_in_concierge, front_desk
 ):
     start(ann_in_concierge)
-    assert message_timeline(user=front_desk, patient=ann_in_concierge) == []
+    assert _timeline(front_desk, ann_in_concierge) == []

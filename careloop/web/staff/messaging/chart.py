@@ -19,10 +19,9 @@ SHOWN_THREADS = 10
 
 
 def messages_section(request: HttpRequest, patient: Patient) -> dict[str, Any]:
-    user = acting_user(request)
-    threads = threads_of_patient(user=user, patient=patient)
+    threads = threads_of_patient(user=acting_user(request), patient=patient)
     return {
         "threads": list(threads[:SHOWN_THREADS]),
         "more": threads.count() > SHOWN_THREADS,
-        "timeline": message_timeline(user=user, patient=patient),
+        "timeline": message_timeline(readable=threads),
     }
