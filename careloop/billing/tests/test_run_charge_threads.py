@@ -26,10 +26,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 LATENCY_MS = 200
 
 
-def test_three_threads_charge_seven_invoices_on_three_connections_and_close_them(admin, settings):
+@pytest.mark.parametrize(
+    "batch_size",
+    [None, 3],
+    ids=["one batch", "three batches of 3, 3 and 1: threads keep their connections"],
+)
+def test_three_threads_charge_seven_invoices_on_three_connections_and_close_them(
+    admin, settings, batch_size
+):
     plan = essentials()
     enroll_due(admin, plan, [PAYS] * 7)
     settings.BILLING_CHARGE_CONCURRENCY = 3
+    if batch_size is not None:
+        settings.BILLING_BATCH_SIZE = batch_size
     settings.SANDBOX_LATENCY_MS = LATENCY_MS
     main = threading.get_ident()
     opened: list[Any] = []
@@ -52,30 +61,5 @@ def test_three_threads_charge_seven_invoices_on_three_connections_and_close_them
         ).count()
         == 7
     )
-    assert len(opened) == 3
-    assert [connection.connection for connection in opened] == [None, None, None]
-
-
-def test_a_workers_threads_keep_their_connections_from_batch_to_batch(admin, settings):
-    plan = essentials()
-    enroll_due(admin, plan, [PAYS] * 7)
-    settings.BILLING_CHARGE_CONCURRENCY = 3
-    settings.BILLING_BATCH_SIZE = 3  # three batches: 3, 3 and 1 invoices
-    settings.SANDBOX_LATENCY_MS = LATENCY_MS
-    main = threading.get_ident()
-    opened: list[Any] = []
-
-    def watch(sender: Any, connection: Any, **kwargs: Any) -> None:
-        if threading.get_ident() != main:
-            opened.append(connection)
-
-    freeze_on(RUN_DAY)
-    connection_created.connect(watch, weak=False)
-    try:
-        run = billing_run(as_of=RUN_DAY)
-    finally:
-        connection_created.disconnect(watch)
-
-    assert run.charges_succeeded == 7
     assert len(opened) == 3
     assert [connection.connection for connection in opened] == [None, None, None]

@@ -6,13 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from careloop.accounts.models import User
 from careloop.memberships.models import Membership
-from careloop.messaging.models import Message, MessagingTeam, Thread
+from careloop.messaging.models import Message, Thread
 from careloop.messaging.services.threads import message_send, note_add
 from careloop.messaging.tests.messaging_builders import (
     active_care,
-    care_team_routes,
     concierge,
     essentials,
     member,
@@ -29,21 +27,10 @@ pytestmark = pytest.mark.django_db
 EMERGENCY = "If this is an emergency, call 911."
 
 
-@pytest.fixture(autouse=True)
-def attachment_folder(settings, tmp_path):
-    settings.MESSAGING_ATTACHMENT_DIR = tmp_path / "attachments"
-
-
 @pytest.fixture
-def clinical(admin: User, provider: User) -> MessagingTeam:
-    return care_team_routes(admin)
-
-
-@pytest.fixture
-def ann(admin: User, provider: User, patient_ann: Patient, clinical) -> Patient:
-    member(admin, concierge(), patient_ann)
-    primary_provider(admin, patient_ann, provider)
-    return patient_ann
+def ann(ann_in_concierge: Patient) -> Patient:
+    """Ann, a Concierge member whose primary provider is `provider` (messaging_fixtures)."""
+    return ann_in_concierge
 
 
 def _client(patient: Patient):
