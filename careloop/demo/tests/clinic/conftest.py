@@ -18,7 +18,10 @@ from careloop.demo.seed import demo_seed
 HERE = Path(__file__).parent
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # First, before pytest-xdist's own hook turns the marker into the group suffix of the
+    # test's id: a run of just this folder loads this conftest before xdist's hook.
     for item in items:
         if item.path.parent == HERE:
             item.add_marker(pytest.mark.xdist_group("demo_clinic"))
