@@ -19,10 +19,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Between transactional tests pytest-django empties every table with TRUNCATE, which the
     # audit log's trigger refuses unless this session setting is on (audit migration 0002).
+    # A test's commits need not wait for the disk (synchronous_commit off): a test never
+    # outlives a crash of the database server, only of its own processes.
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     _options["options"] = (
-        f"{_options.get('options', '')} -c careloop.allow_audit_truncate=on".strip()
-    )
+        f"{_options.get('options', '')} -c careloop.allow_audit_truncate=on"
+        " -c synchronous_commit=off"
+    ).strip()
 
 # Tests run collection in the test's own transaction; threads would not see its rows. The
 # concurrent path is exercised by PostgreSQL tests that commit (transaction=True).
