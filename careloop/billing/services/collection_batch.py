@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 
 from careloop.audit.services import audit_record_many
 from careloop.billing.gateways import gateway_for
@@ -181,15 +182,18 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
     answered = dict(zip((attempt.pk for attempt in attempts), results, strict=True))
     by_pk = {attempt.pk: attempt for attempt in attempts}
     with transaction.atomic():
-        pending = list(
-            PaymentAttempt.objects.select_for_update()
+        # The ids alone: the attempts in hand are this process's, written in step 1.
+        pending = [
+            by_pk[pk]
+            for pk in PaymentAttempt.objects.select_for_update()
             .filter(pk__in=list(answered), status=AttemptStatus.PENDING)
             .order_by("id")
-        )
+            .values_list("pk", flat=True)
+        ]
         invoices = {
             invoice.pk: invoice
             for invoice in Invoice.objects.select_for_update(of=("self",))
-            .select_related("account__patient", "account__sponsor")
+            .select_related("account")
             .filter(pk__in=[attempt.invoice_id for attempt in pending])
             .order_by("id")
         }
@@ -202,8 +206,8 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
         today = clock.today()
         paid = []
         failed = []
-        for locked in pending:
-            attempt, result = by_pk[locked.pk], answered[locked.pk]
+        for attempt in pending:
+            result = answered[attempt.pk]
             invoice = invoices[attempt.invoice_id]
             if result.status == ChargeStatus.SUCCEEDED and invoice.pk in active:
                 paid.append((attempt, result))
@@ -235,7 +239,7 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
         result = answered[attempt.pk]
         if attempt.pk in together or result.status == ChargeStatus.UNKNOWN:
             continue
-        recorded = attempt_record_outcome(attempt=by_pk[attempt.pk], result=result)
+        recorded = attempt_record_outcome(attempt=attempt, result=result)
         if recorded.status == AttemptStatus.SUCCEEDED:
             succeeded += 1
             amount += recorded.amount
@@ -303,6 +307,10 @@ def _failures_record(
             membership for membership in memberships if membership.status == MembershipStatus.ACTIVE
         ],
         action=Action.MARK_PAST_DUE,
+    )
+    # The payers' contacts, for the few notices only.
+    prefetch_related_objects(
+        [invoices[attempt.invoice_id].account for attempt, _ in failed], "patient", "sponsor"
     )
     clinic = clinic_name()
     notices_send_many(
