@@ -19,6 +19,19 @@ class Attachment:
     content: str
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """One message for `notifications_enqueue_many`: what `notification_enqueue` takes."""
+
+    channel: Channel
+    recipient: str
+    body: str
+    kind: str
+    subject: str = ""
+    patient_id: int | None = None
+    attachment: Attachment | None = None
+
+
 def notification_enqueue(
     *,
     channel: Channel,
@@ -34,22 +47,39 @@ def notification_enqueue(
     It leaves only after the transaction commits, through the worker; a rollback takes it
     away with the change that caused it. An attachment travels with an email only.
     """
-    now = clock.now()
-    message = OutboxMessage.objects.create(
-        channel=channel,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        kind=kind,
-        patient_id=patient_id,
-        attachment_name=attachment.name if attachment else "",
-        attachment_type=attachment.content_type if attachment else "",
-        attachment=attachment.content if attachment else "",
-        created_at=now,
-        next_attempt_at=now,
+    (message,) = notifications_enqueue_many(
+        [NewMessage(channel, recipient, body, kind, subject, patient_id, attachment)]
     )
-    transaction.on_commit(partial(_enqueue_delivery, message.id))
     return message
+
+
+def notifications_enqueue_many(messages: list[NewMessage]) -> list[OutboxMessage]:
+    """Write messages to the outbox in one insert, inside the caller's transaction, as
+    `notification_enqueue` writes each (a billing batch's notices)."""
+    if not messages:
+        return []
+    now = clock.now()
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                kind=message.kind,
+                patient_id=message.patient_id,
+                attachment_name=message.attachment.name if message.attachment else "",
+                attachment_type=message.attachment.content_type if message.attachment else "",
+                attachment=message.attachment.content if message.attachment else "",
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for message in messages
+        ]
+    )
+    for row in rows:
+        transaction.on_commit(partial(_enqueue_delivery, row.id))
+    return rows
 
 
 def _enqueue_delivery(message_id: UUID) -> None:

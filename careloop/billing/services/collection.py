@@ -143,8 +143,9 @@ def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> 
         locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.status != AttemptStatus.PENDING:
             return locked
+        now = clock.now()
         locked.reference = result.reference or locked.reference
-        locked.settled_at = clock.now()
+        locked.settled_at = now
         invoice = (
             Invoice.objects.select_for_update().select_related("account").get(pk=locked.invoice_id)
         )
@@ -155,17 +156,23 @@ def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> 
             locked.save()
             _record_payment(invoice, locked)
         else:
-            locked.status = (
-                AttemptStatus.DECLINED
-                if result.status == ChargeStatus.DECLINED
-                else AttemptStatus.FAILED
-            )
-            locked.failure_code = result.failure_code
-            locked.failure_message = result.failure_message[:300]
+            charge_failure_apply(locked, result, now)
             locked.save()
             invoice_payment_failed(invoice=invoice, attempt=locked)
     attempt.refresh_from_db()
     return attempt
+
+
+def charge_failure_apply(attempt: PaymentAttempt, result: ChargeResult, now: datetime) -> None:
+    """Settle the attempt in memory as the gateway's decline or failure; the caller saves it.
+    Shared by an invoice charged on its own and a billing run's batch."""
+    attempt.status = (
+        AttemptStatus.DECLINED if result.status == ChargeStatus.DECLINED else AttemptStatus.FAILED
+    )
+    attempt.reference = result.reference or attempt.reference
+    attempt.failure_code = result.failure_code
+    attempt.failure_message = result.failure_message[:300]
+    attempt.settled_at = now
 
 
 def _record_payment(invoice: Invoice, attempt: PaymentAttempt) -> None:

@@ -6,12 +6,13 @@ The same three steps as `invoice_collect` (services/collection.py), each for the
    charged (the rules of a first charge, FIRST_CHARGES); it commits before any gateway call;
 2. outside any transaction the gateway is called for every attempt, concurrently (the
    caller's threads);
-3. one transaction writes the outcomes of the charges that went through for active
-   memberships, most of a batch: the attempts, the payments in the journal, the invoices
-   paid and their audit events as one chain segment; an unknown answer leaves its attempt
-   pending. A declined or failed charge (past due, dunning, the payer told) and a payment
-   that activates or recovers a membership then go through `attempt_record_outcome` one by
-   one, each in its own transaction, as an invoice charged on its own does.
+3. one transaction writes the outcomes, most of a batch: the charges that went through for
+   active memberships (attempts, payments in the journal, invoices paid, their audit events
+   as one chain segment) and the declined or failed ones with a retry to come (attempts,
+   invoices' failures and next retry, memberships past due, the payers' notices); an
+   unknown answer leaves its attempt pending. A payment that activates or recovers a
+   membership and a decline after the last retry then go through `attempt_record_outcome`
+   one by one, each in its own transaction, as an invoice charged on its own does.
 A process that dies between the steps leaves pending attempts, settled later by asking the
 gateway by their keys (`payment_attempts_settle`), never by charging again.
 """
@@ -19,9 +20,11 @@ gateway by their keys (`payment_attempts_settle`), never by charging again.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 
 from careloop.audit.services import audit_record_many
 from careloop.billing.gateways import gateway_for
@@ -37,14 +40,27 @@ from careloop.billing.models import (
 from careloop.billing.services.collection import (
     NOT_SENT,
     attempt_record_outcome,
+    charge_failure_apply,
     payment_apply,
     payment_audit,
 )
+from careloop.billing.services.dunning import (
+    billing_settings,
+    invoice_count_failure,
+    payment_failed_notice,
+    retry_day,
+)
 from careloop.billing.services.journal import journal_post_many
+from careloop.billing.services.notices import clinic_name, notices_send_many
 from careloop.core import clock
 from careloop.core.bulk import rows_update
 from careloop.core.faults import crash_point
-from careloop.memberships.models import MembershipStatus
+from careloop.memberships.lifecycle import Action
+from careloop.memberships.models import Membership, MembershipStatus
+from careloop.memberships.services.lifecycle_batch import (
+    memberships_lock,
+    memberships_transition_many,
+)
 
 Charger = Callable[[Callable[..., Any], list[Any]], list[Any]]
 
@@ -152,34 +168,62 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
     """Step 3: the answers written, only for attempts still pending (a
     `payment_attempts_settle` of another process may have settled one meanwhile).
 
-    The charges that went through for an active membership, most of a batch, are written in
-    one transaction. The rest go through `attempt_record_outcome` one by one, each in its own
-    transaction as when an invoice is charged on its own: a decline marks the membership past
-    due and a payment may recover or activate one, and those lock the membership's plan and
-    price rows, which every worker's invoice lines refer to; held for a whole batch's
-    transaction they made two workers deadlock.
+    One transaction writes the charges that went through for an active membership and the
+    declined or failed charges with a retry to come, most of a batch. It locks the attempts,
+    then the invoices, then the declined invoices' memberships, each in id order and all
+    before it writes anything (the audit chain's head is locked by the first audit event),
+    so two workers, or a worker and staff changing a membership, cannot deadlock. Only the
+    membership rows are locked, not their plan and price rows: every worker's invoice lines
+    refer to those, and a batch that held them made two workers deadlock. What is left, a
+    payment that activates or recovers a membership and a decline after the last retry (the
+    clinic's final policy), goes through `attempt_record_outcome` one by one after commit,
+    each in its own transaction, as an invoice charged on its own does.
     """
     answered = dict(zip((attempt.pk for attempt in attempts), results, strict=True))
+    by_pk = {attempt.pk: attempt for attempt in attempts}
     with transaction.atomic():
-        pending = list(
-            PaymentAttempt.objects.select_for_update()
+        # The ids alone: the attempts in hand are this process's, written in step 1.
+        pending = [
+            by_pk[pk]
+            for pk in PaymentAttempt.objects.select_for_update()
             .filter(pk__in=list(answered), status=AttemptStatus.PENDING)
             .order_by("id")
-        )
-        by_pk = {attempt.pk: attempt for attempt in attempts}
+            .values_list("pk", flat=True)
+        ]
+        invoices = {
+            invoice.pk: invoice
+            for invoice in Invoice.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .filter(pk__in=[attempt.invoice_id for attempt in pending])
+            .order_by("id")
+        }
         active = set(
             Invoice.objects.filter(
-                pk__in=[attempt.invoice_id for attempt in pending],
-                membership__status=MembershipStatus.ACTIVE,
+                pk__in=list(invoices), membership__status=MembershipStatus.ACTIVE
             ).values_list("pk", flat=True)
         )
-        together = [
-            (by_pk[attempt.pk], answered[attempt.pk])
-            for attempt in pending
-            if answered[attempt.pk].status == ChargeStatus.SUCCEEDED
-            and attempt.invoice_id in active
-        ]
-        amount = _payments_record(together)
+        schedule = billing_settings().retry_schedule
+        today = clock.today()
+        paid = []
+        failed = []
+        for attempt in pending:
+            result = answered[attempt.pk]
+            invoice = invoices[attempt.invoice_id]
+            if result.status == ChargeStatus.SUCCEEDED and invoice.pk in active:
+                paid.append((attempt, result))
+            elif result.status in (ChargeStatus.DECLINED, ChargeStatus.FAILED) and (
+                retry_day(invoice.failed_attempts + 1, schedule, today) is not None
+            ):
+                failed.append((attempt, result))
+        memberships = memberships_lock(
+            [
+                membership_id
+                for attempt, _ in failed
+                if (membership_id := invoices[attempt.invoice_id].membership_id) is not None
+            ]
+        )
+        amount = _payments_record(paid, invoices)
+        _failures_record(failed, invoices, memberships, schedule, today)
         for attempt in pending:
             result = answered[attempt.pk]
             if result.status == ChargeStatus.UNKNOWN:
@@ -188,35 +232,31 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
                     failure_code=result.failure_code,
                     failure_message="The gateway did not answer; Careloop will ask it again.",
                 )
-    crash_point("billing.batch_payments_recorded")
-    succeeded, failed = len(together), 0
-    alone = {attempt.pk for attempt, _ in together}
+    crash_point("billing.batch_outcomes_recorded")
+    succeeded, declined = len(paid), len(failed)
+    together = {attempt.pk for attempt, _ in paid + failed}
     for attempt in pending:
         result = answered[attempt.pk]
-        if attempt.pk in alone or result.status == ChargeStatus.UNKNOWN:
+        if attempt.pk in together or result.status == ChargeStatus.UNKNOWN:
             continue
-        recorded = attempt_record_outcome(attempt=by_pk[attempt.pk], result=result)
+        recorded = attempt_record_outcome(attempt=attempt, result=result)
         if recorded.status == AttemptStatus.SUCCEEDED:
             succeeded += 1
             amount += recorded.amount
         elif recorded.status in (AttemptStatus.DECLINED, AttemptStatus.FAILED):
-            failed += 1
-    return BatchCharged(succeeded=succeeded, failed=failed, amount=amount)
+            declined += 1
+    return BatchCharged(succeeded=succeeded, failed=declined, amount=amount)
 
 
-def _payments_record(paid: list[tuple[PaymentAttempt, ChargeResult]]) -> int:
+def _payments_record(
+    paid: list[tuple[PaymentAttempt, ChargeResult]], invoices: dict[int, Invoice]
+) -> int:
     """The charges that went through for active memberships (which stay active): attempts
     succeeded, payments in the journal, invoices paid, one audit event each. Returns the
     amount collected."""
     if not paid:
         return 0
     now = clock.now()
-    invoices = {
-        invoice.pk: invoice
-        for invoice in Invoice.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .filter(pk__in=[attempt.invoice_id for attempt, _ in paid])
-    }
     for attempt, result in paid:
         attempt.status = AttemptStatus.SUCCEEDED
         attempt.reference = result.reference or attempt.reference
@@ -229,6 +269,53 @@ def _payments_record(paid: list[tuple[PaymentAttempt, ChargeResult]]) -> int:
     )
     entries = [payment_apply(invoices[attempt.invoice_id], attempt, now) for attempt, _ in paid]
     journal_post_many(entries)
-    rows_update(list(invoices.values()), ["amount_paid", "status", "paid_at", "next_retry_on"])
+    rows_update(
+        [invoices[attempt.invoice_id] for attempt, _ in paid],
+        ["amount_paid", "status", "paid_at", "next_retry_on"],
+    )
     audit_record_many([payment_audit(invoices[attempt.invoice_id], attempt) for attempt, _ in paid])
     return sum(attempt.amount for attempt, _ in paid)
+
+
+def _failures_record(
+    failed: list[tuple[PaymentAttempt, ChargeResult]],
+    invoices: dict[int, Invoice],
+    memberships: list[Membership],
+    schedule: list[int],
+    today: date,
+) -> None:
+    """The declined and failed charges with a retry to come, as `invoice_payment_failed`
+    records each: attempts settled, invoices' failures counted and next retry set, their
+    active memberships (locked) past due, the payers told."""
+    if not failed:
+        return
+    now = clock.now()
+    for attempt, result in failed:
+        charge_failure_apply(attempt, result, now)
+        invoice_count_failure(invoices[attempt.invoice_id], schedule, today)
+    rows_update(
+        [attempt for attempt, _ in failed],
+        ["status", "reference", "failure_code", "failure_message", "settled_at"],
+    )
+    rows_update(
+        [invoices[attempt.invoice_id] for attempt, _ in failed],
+        ["failed_attempts", "next_retry_on"],
+    )
+    memberships_transition_many(
+        actor=None,
+        memberships=[
+            membership for membership in memberships if membership.status == MembershipStatus.ACTIVE
+        ],
+        action=Action.MARK_PAST_DUE,
+    )
+    # The payers' contacts, for the few notices only.
+    prefetch_related_objects(
+        [invoices[attempt.invoice_id].account for attempt, _ in failed], "patient", "sponsor"
+    )
+    clinic = clinic_name()
+    notices_send_many(
+        [
+            payment_failed_notice(invoices[attempt.invoice_id], attempt, clinic)
+            for attempt, _ in failed
+        ]
+    )

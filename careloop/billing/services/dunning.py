@@ -20,7 +20,7 @@ from careloop.billing.models import (
     PaymentAttempt,
 )
 from careloop.billing.services.invoices import invoice_apply_credit
-from careloop.billing.services.notices import clinic_name, notice_send
+from careloop.billing.services.notices import NoticeDraft, clinic_name, notice_send
 from careloop.core import clock
 from careloop.memberships.models import CancellationReason, Membership, MembershipStatus
 from careloop.memberships.selectors.memberships import money
@@ -39,38 +39,59 @@ def billing_settings() -> BillingSettings:
 def invoice_payment_failed(*, invoice: Invoice, attempt: PaymentAttempt) -> None:
     """Count the failure, schedule the next retry or apply the final policy, mark the
     membership past due and tell the payer. Runs inside the caller's transaction."""
-    policy = billing_settings()
-    schedule = policy.retry_schedule
-    invoice.failed_attempts += 1
-    today = clock.today()
-    final = invoice.failed_attempts > len(schedule)
-    invoice.next_retry_on = (
-        None if final else today + timedelta(days=schedule[invoice.failed_attempts - 1])
-    )
+    invoice_count_failure(invoice, billing_settings().retry_schedule, clock.today())
     invoice.save(update_fields=["failed_attempts", "next_retry_on"])
     membership = invoice.membership
     if membership is not None:
         membership.refresh_from_db()
         if membership.status == MembershipStatus.ACTIVE:
             membership_mark_past_due(actor=None, membership=membership)
-    amount = money(invoice.amount_due, invoice.currency)
-    link = card_update_url(invoice.account_id)
-    clinic = clinic_name()
-    retry = invoice.next_retry_on
-    if retry is not None:
+    if invoice.next_retry_on is not None:
+        notice = payment_failed_notice(invoice, attempt, clinic_name())
         notice_send(
-            account=invoice.account,
-            kind="payment_failed",
-            key=f"payment_failed:{attempt.pk}",
-            subject=f"{clinic}: your payment did not go through",
-            body=(
-                f"We could not take your payment of {amount} to {clinic}. We will try again on "
-                f"{retry:%B} {retry.day}. "
-                f"To use another card, open this secure link: {link}"
-            ),
+            account=notice.account,
+            kind=notice.kind,
+            key=notice.key,
+            subject=notice.subject,
+            body=notice.body,
         )
         return
     invoice_dunning_end(invoice=invoice, after_failures=True)
+
+
+def retry_day(failed_attempts: int, schedule: list[int], today: date) -> date | None:
+    """When an invoice whose charge has failed `failed_attempts` times is tried again, by
+    the retry schedule (days after each failure); None after the last try."""
+    if failed_attempts > len(schedule):
+        return None
+    return today + timedelta(days=schedule[failed_attempts - 1])
+
+
+def invoice_count_failure(invoice: Invoice, schedule: list[int], today: date) -> None:
+    """Count a failed charge on the invoice in memory and set its next retry (None after the
+    last try: the final policy applies); the caller saves it. Shared by an invoice charged on
+    its own and a billing run's batch."""
+    invoice.failed_attempts += 1
+    invoice.next_retry_on = retry_day(invoice.failed_attempts, schedule, today)
+
+
+def payment_failed_notice(invoice: Invoice, attempt: PaymentAttempt, clinic: str) -> NoticeDraft:
+    """The payer's notice of a failed charge with a retry to come (the invoice's account and
+    next retry day set): when it is tried again, and the link to use another card."""
+    retry = invoice.next_retry_on
+    assert retry is not None
+    amount = money(invoice.amount_due, invoice.currency)
+    return NoticeDraft(
+        account=invoice.account,
+        kind="payment_failed",
+        key=f"payment_failed:{attempt.pk}",
+        subject=f"{clinic}: your payment did not go through",
+        body=(
+            f"We could not take your payment of {amount} to {clinic}. We will try again on "
+            f"{retry:%B} {retry.day}. "
+            f"To use another card, open this secure link: {card_update_url(invoice.account_id)}"
+        ),
+    )
 
 
 def invoice_dunning_end(*, invoice: Invoice, after_failures: bool) -> None:

@@ -3,6 +3,8 @@
 No clinical detail ever: no plan or service names, only the clinic, amounts and links.
 """
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 
 from careloop.billing.models import BillingAccount, Notice
@@ -10,7 +12,11 @@ from careloop.core import clock
 from careloop.core.models import ClinicSettings
 from careloop.notifications.contacts import patient_contact
 from careloop.notifications.models import Channel
-from careloop.notifications.services import notification_enqueue
+from careloop.notifications.services import (
+    NewMessage,
+    notification_enqueue,
+    notifications_enqueue_many,
+)
 
 
 def clinic_name() -> str:
@@ -25,6 +31,17 @@ def payer_contact(account: BillingAccount) -> tuple[Channel, str] | None:
     if account.sponsor is not None and account.sponsor.contact_email:
         return Channel.EMAIL, account.sponsor.contact_email
     return None
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """A notice to send once by its key (`notice_send`, `notices_send_many`)."""
+
+    account: BillingAccount
+    kind: str
+    key: str
+    subject: str
+    body: str
 
 
 def notice_send(
@@ -47,18 +64,61 @@ def notice_send(
                 )
         except IntegrityError:
             return None  # another process sent it meanwhile
-        contact = payer_contact(account)
-        if contact is not None:
-            channel, recipient = contact
+        message = _message(NoticeDraft(account, kind, key, subject, body))
+        if message is not None:
             notification_enqueue(
-                channel=channel,
-                recipient=recipient,
-                subject=subject if channel == Channel.EMAIL else "",
-                body=body,
-                kind=f"billing.{kind}",
-                patient_id=account.patient_id,
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                kind=message.kind,
+                patient_id=message.patient_id,
             )
     return notice
+
+
+def notices_send_many(drafts: list[NoticeDraft]) -> list[Notice]:
+    """Send each notice whose key was never sent, as `notice_send` does, with one insert of
+    the Notice rows and one of their messages, inside the caller's transaction.
+
+    Keys must be ones no other process can be sending at the same time (a billing batch's
+    notices name its own locked attempts): a key taken meanwhile fails the insert, and the
+    caller's transaction with it, where `notice_send` would skip it.
+    """
+    if not drafts:
+        return []
+    sent = set(
+        Notice.objects.filter(key__in=[draft.key for draft in drafts]).values_list("key", flat=True)
+    )
+    due = [draft for draft in drafts if draft.key not in sent]
+    if not due:
+        return []
+    now = clock.now()
+    notices = Notice.objects.bulk_create(
+        [
+            Notice(key=draft.key, account=draft.account, kind=draft.kind, sent_at=now)
+            for draft in due
+        ]
+    )
+    notifications_enqueue_many([message for message in map(_message, due) if message is not None])
+    return notices
+
+
+def _message(draft: NoticeDraft) -> NewMessage | None:
+    """The outbox message of a notice, to the payer's email or mobile phone; None when
+    neither is on file."""
+    contact = payer_contact(draft.account)
+    if contact is None:
+        return None
+    channel, recipient = contact
+    return NewMessage(
+        channel=channel,
+        recipient=recipient,
+        subject=draft.subject if channel == Channel.EMAIL else "",
+        body=draft.body,
+        kind=f"billing.{draft.kind}",
+        patient_id=draft.account.patient_id,
+    )
 
 
 def payer_reachable(account: BillingAccount) -> bool:

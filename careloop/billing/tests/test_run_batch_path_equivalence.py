@@ -14,7 +14,8 @@ The seed (Essentials 10000 a month or 100000 a year; batches of 4 so the run has
 - Fay: two visits beyond the allowance in February (6000 each), one of them reversed;
 - Gil: a household of three from which the partner was removed on February 11 (credit on
   account, applied to March before the card);
-- Hal: a card that declines; Ivy: an expired card; Jo: a card that times out (but pays);
+- Hal: a card that declines; Ivy: an expired card; Max: a card the gateway fails to process;
+  Jo: a card that times out (but pays);
 - Kit: a downgrade to Basics (6000) at period end (applied as the run starts, so a plain
   renewal on the new plan);
 - Lou: paused from February 1 with a pause fee of 1000 a month, due again on March 1: not a
@@ -43,7 +44,7 @@ from careloop.billing.models import (
     SandboxRecord,
 )
 from careloop.billing.selectors.balances import account_balance, journal_totals
-from careloop.billing.services import runs
+from careloop.billing.services import collection, collection_batch, runs
 from careloop.billing.services.discounts import discount_create, discount_redeem
 from careloop.billing.services.renewal_batch import renewals_issue as batch_renewals_issue
 from careloop.billing.services.runs import billing_run
@@ -142,6 +143,7 @@ def _seed(admin: Any) -> None:
     freeze_on(date(2026, 2, 1))
     _member(admin, plan, "Hal", "tok_sandbox_insufficient_funds")
     _member(admin, plan, "Ivy", "tok_sandbox_expired")
+    _member(admin, plan, "Max", "tok_sandbox_processing_error")
     _member(admin, plan, "Jo", "tok_sandbox_timeout")
     kit = _member(admin, plan, "Kit")
     lou = _member(admin, plan, "Lou")
@@ -360,18 +362,29 @@ def test_the_batch_path_bills_a_mixed_run_exactly_as_the_per_membership_path(
         issued_together.extend(invoice.key for invoice in invoices)
         return invoices
 
+    recorded_alone: list[str] = []
+    record_outcome = collection.attempt_record_outcome
+
+    def attempt_record_outcome(**arguments: Any) -> Any:
+        recorded_alone.append(arguments["attempt"].invoice.key)
+        return record_outcome(**arguments)
+
     monkeypatch.setattr(runs, "renewals_issue", renewals_issue)
+    monkeypatch.setattr(collection_batch, "attempt_record_outcome", attempt_record_outcome)
     with caplog.at_level(logging.ERROR):
         batched = _run(settings, batch_path=True)
 
     # The batch path did the work: every renewal was issued in a batch (Lou's pause fee one
-    # by one), and none of it fell back to one by one ...
-    assert len(issued_together) == 11
+    # by one), every answered charge's outcome written with its batch, declines and the
+    # failure included, and none of it fell back to one by one ...
+    assert len(issued_together) == 12
+    assert recorded_alone == []
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     # ... and every row it left is the row the per-membership path left.
     for name in one_by_one:
         assert batched[name] == one_by_one[name], name
-    assert (batched["run"]["invoices_issued"], batched["run"]["errors"]) == (12, 0)
+    assert (batched["run"]["invoices_issued"], batched["run"]["errors"]) == (13, 0)
+    assert (batched["run"]["charges_failed"], len(batched["notices"])) == (3, 3)
 
 
 def test_a_batch_whose_writes_fail_is_billed_one_by_one(admin, settings, monkeypatch):

@@ -107,7 +107,7 @@ RUN_STEPS = [
 # any gateway call, charged, and their outcomes written together. Crashes after the batch's
 # writes but before its commit, after its attempts are committed, after the first charge
 # returned and after the last one returned, before any outcome is written, and after the
-# payments are written but before the declines and unanswered charges are.
+# payments, the declines and the unanswered charges are written together.
 BATCH_STEPS = [
     ("billing.run_prepared", ISSUED),
     ("billing.sponsors_issued", ISSUED - 1),
@@ -117,7 +117,7 @@ BATCH_STEPS = [
     ("billing.batch_attempts_recorded", 0),
     ("billing.batch_charging", 0),
     ("billing.batch_charged", 0),
-    ("billing.batch_payments_recorded", 0),
+    ("billing.batch_outcomes_recorded", 0),
     ("billing.retries_done", 0),
     ("billing.before_finished", 0),
 ]

@@ -123,8 +123,7 @@ def _audit_members(
     ids = (
         patient_ids
         if patient_ids is not None
-        else [member.patient_id for member in membership.members.filter(left_on__isnull=True)]
-        or list(membership.members.values_list("patient_id", flat=True).distinct())
+        else audited_patients(list(membership.members.values_list("patient_id", "left_on")))
     )
     for patient_id in sorted(set(ids)):
         audit_record(
@@ -135,6 +134,18 @@ def _audit_members(
             object_id=membership.pk,
             detail=detail,
         )
+
+
+def transition_detail(current: S, target: S, effective_on: date) -> dict[str, Any]:
+    """What a status change's audit events say about it."""
+    return {"from": str(current), "to": str(target), "effective_on": effective_on.isoformat()}
+
+
+def audited_patients(members: list[tuple[int, date | None]]) -> list[int]:
+    """Whose records a membership's change is audited on, from its coverage rows (patient,
+    left on): the members covered now, or everyone it ever covered when none is."""
+    covered = [patient_id for patient_id, left_on in members if left_on is None]
+    return sorted(set(covered or [patient_id for patient_id, _ in members]))
 
 
 def _close_coverage(membership: Membership, on: date) -> list[int]:
@@ -248,12 +259,7 @@ def membership_transition(
             actor=actor,
             action=f"membership.{action.value}",
             membership=locked,
-            detail={
-                "from": str(current),
-                "to": str(target),
-                "effective_on": effective_on.isoformat(),
-                **(detail or {}),
-            },
+            detail={**transition_detail(current, target, effective_on), **(detail or {})},
             patient_ids=closed_patients or None,
         )
         publish(
@@ -287,21 +293,8 @@ def _resolve_date(membership: Membership, effective_on: date | None, at_period_e
 
 def _check_date(actor: User | None, membership: Membership, day: date, action: Action) -> bool:
     """Refuse a date before the membership or its last change; True when it is backdating."""
-    if day < membership.start_date:
-        raise ValidationFailed.single(
-            "effective_on",
-            f"The membership starts on {membership.start_date.isoformat()}; a change cannot "
-            "take effect before that.",
-            "before_start",
-        )
     last = membership.status_changes.order_by("-effective_on").first()
-    if last is not None and day < last.effective_on:
-        raise ValidationFailed.single(
-            "effective_on",
-            f"The last change took effect on {last.effective_on.isoformat()}; a change cannot "
-            "take effect before that.",
-            "before_last_change",
-        )
+    refuse_before_last_change(membership, None if last is None else last.effective_on, day)
     backdated = day < clock.today()
     if backdated and (actor is None or not has_capability(actor, Capability.MEMBERSHIP_BACKDATE)):
         raise PermissionDenied(
@@ -310,6 +303,25 @@ def _check_date(actor: User | None, membership: Membership, day: date, action: A
             code="backdating_not_allowed",
         )
     return backdated
+
+
+def refuse_before_last_change(membership: Membership, last: date | None, day: date) -> None:
+    """Refuse a change on `day` before the membership starts or before its last change took
+    effect (`last`, None when it has none)."""
+    if day < membership.start_date:
+        raise ValidationFailed.single(
+            "effective_on",
+            f"The membership starts on {membership.start_date.isoformat()}; a change cannot "
+            "take effect before that.",
+            "before_start",
+        )
+    if last is not None and day < last:
+        raise ValidationFailed.single(
+            "effective_on",
+            f"The last change took effect on {last.isoformat()}; a change cannot "
+            "take effect before that.",
+            "before_last_change",
+        )
 
 
 def _check_reduction_timing(
