@@ -96,6 +96,23 @@ def busy_of(*spans: Span) -> tuple[Micros, ...]:
     return tuple((micros(span.start), micros(span.end)) for span in spans)
 
 
+def joined(busy: Iterable[Micros]) -> tuple[Micros, ...]:
+    """Busy time in time order, stretches that overlap or touch joined into one.
+
+    Neither the search nor the booking check answers differently: a visit clashes with the
+    joined stretch exactly when it clashes with one of its parts, and no visit fits between
+    two stretches that touch.
+    """
+    stretches: list[Micros] = []
+    for start, end in sorted(busy):
+        if stretches and start <= stretches[-1][1]:
+            if end > stretches[-1][1]:
+                stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+    return tuple(stretches)
+
+
 class Slot(NamedTuple):
     """A free start for a visit: a tuple, as a month's search makes thousands of them, whose
     natural order is by start, then provider and location."""

@@ -12,37 +12,30 @@ if TYPE_CHECKING:
     from careloop.patients.models import Patient
 
 from careloop.core import clock
-from careloop.core.db_functions import EpochMicroseconds
 from careloop.core.errors import ValidationFailed
 from careloop.core.models import Holiday
 from careloop.scheduling.availability import (
-    Micros,
     ProviderCalendar,
     Slot,
     SlotRequest,
-    Span,
     WeeklyTimes,
     free_slots,
 )
 from careloop.scheduling.localtime import instant
 from careloop.scheduling.models import (
-    HOLDS_TIME,
     MAX_BUFFER_MINUTES,
-    MAX_DURATION_MINUTES,
-    Appointment,
     AppointmentType,
     Break,
     ClinicHoliday,
     Location,
-    TimeOff,
     WorkingHours,
 )
 from careloop.scheduling.priority import holding_window
+from careloop.scheduling.selectors.busy import busy_time
 
 # The columns of working hours and breaks, in WeeklyTimes' order.
 _WEEKLY_COLUMNS = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
 _LONGEST_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
-_LONGEST_HOLD = timedelta(minutes=MAX_DURATION_MINUTES) + _LONGEST_BUFFER
 
 
 def location_zone(location: Location) -> ZoneInfo:
@@ -72,9 +65,10 @@ def provider_calendars(
 
     `buffer` is the longest buffer the slots asked of these calendars will have (a visit
     starting that long after the last window closes can still clash); by default the longest
-    any type may have. Four reads, each of plain tuples rather than model instances: the
-    weekly hours and breaks together, holidays of both kinds together, time off, and the
-    visits that hold time (and the clinic's zone when a location has none of its own).
+    any type may have. Three reads, each of plain tuples rather than model instances: the
+    weekly hours and breaks together, holidays of both kinds together, and the visits that
+    hold time with the time off (`busy.busy_time`); and the clinic's zone when a location has
+    none of its own.
     """
     scope = Q(location__active=True)
     if provider_ids is not None:
@@ -121,40 +115,13 @@ def provider_calendars(
     midnight = datetime.min.time()
     opens = min(instant(first_day, midnight, zone) for zone in zones.values())
     closes = max(instant(last_day + timedelta(days=1), midnight, zone) for zone in zones.values())
-    time_off: dict[int, list[Span]] = {}
-    for provider_id, start, end in TimeOff.objects.filter(
-        provider_id__in=providers, start_at__lt=closes, end_at__gt=opens
-    ).values_list("provider_id", "start_at", "end_at"):
-        time_off.setdefault(provider_id, []).append(Span(start, end))
-    busy_rows = (
-        Appointment.objects.filter(
-            provider_id__in=providers,
-            status__in=HOLDS_TIME,
-            # A visit clashes with a start after it as long as its buffer lasts.
-            start_at__lt=closes + buffer,
-            # A lower bound on the start keeps the index scan to the range: no visit holds time
-            # for longer than the longest visit and buffer together.
-            start_at__gt=opens - _LONGEST_HOLD,
-            blocked_until__gt=opens,
-        )
-        .exclude(pk__in=list(ignore_appointment_ids))
-        # Not sorted by the database: where the table's pages are not all visible (recent
-        # visits change status) PostgreSQL reads through a bitmap and would add a sort of
-        # thousands of rows. The search sorts each provider's visits itself, and the rows come
-        # in nearly that order already (by when they were booked).
-        .order_by()
-        # A month of a busy clinic is thousands of instants: read them as integers.
-        .values_list(
-            "provider_id", EpochMicroseconds("start_at"), EpochMicroseconds("blocked_until")
-        )
+    busy = busy_time(
+        provider_ids=providers,
+        opens=opens,
+        closes=closes,
+        buffer=buffer,
+        ignore_appointment_ids=ignore_appointment_ids,
     )
-    busy: dict[int, list[Micros]] = {}
-    for provider_id, start, end in busy_rows:
-        busy.setdefault(provider_id, []).append((start, end))
-    # One tuple per provider, shared by the provider's calendars at each location, so the
-    # search works out the provider's clashes once.
-    busy_spans = {provider_id: tuple(spans) for provider_id, spans in busy.items()}
-    time_off_spans = {provider_id: tuple(spans) for provider_id, spans in time_off.items()}
     holidays = _closed_days(first_day, last_day)
     calendars = []
     for (provider_id, location_id), hours in sorted(pairs.items()):
@@ -166,8 +133,10 @@ def provider_calendars(
                 hours=tuple(hours),
                 breaks=tuple(breaks.get((provider_id, location_id), [])),
                 holidays=holidays.get(location_id, holidays[None]),
-                time_off=time_off_spans.get(provider_id, ()),
-                busy=busy_spans.get(provider_id, ()),
+                # One tuple per provider, shared by the provider's calendars at each location,
+                # so the search works out the provider's clashes once.
+                time_off=busy.time_off.get(provider_id, ()),
+                busy=busy.visits.get(provider_id, ()),
             )
         )
     return calendars
