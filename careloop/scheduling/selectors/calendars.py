@@ -2,18 +2,19 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Q, Value
+from django.db.models import BigIntegerField, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 if TYPE_CHECKING:
     from careloop.patients.models import Patient
 
 from careloop.core import clock
 from careloop.core.errors import ValidationFailed
-from careloop.core.models import Holiday
+from careloop.core.models import ClinicSettings, Holiday
 from careloop.scheduling.availability import (
     ProviderCalendar,
     Slot,
@@ -66,9 +67,8 @@ def provider_calendars(
     `buffer` is the longest buffer the slots asked of these calendars will have (a visit
     starting that long after the last window closes can still clash); by default the longest
     any type may have. Three reads, each of plain tuples rather than model instances: the
-    weekly hours and breaks together, holidays of both kinds together, and the visits that
-    hold time with the time off (`busy.busy_time`); and the clinic's zone when a location has
-    none of its own.
+    weekly hours and breaks together with each location's zone, holidays of both kinds
+    together, and the visits that hold time with the time off (`busy.busy_time`).
     """
     scope = Q(location__active=True)
     if provider_ids is not None:
@@ -79,7 +79,7 @@ def provider_calendars(
         Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
     )
-    columns = ("provider_id", "location_id", "location__time_zone", *_WEEKLY_COLUMNS)
+    columns = ("provider_id", "location_id", _zone(), *_WEEKLY_COLUMNS)
     weekly_rows = (
         WorkingHours.objects.filter(scope, *in_range)
         .order_by()
@@ -89,7 +89,7 @@ def provider_calendars(
             all=True,
         )
         # A stable order: a calendar's hours and breaks are the key its day grids are kept by.
-        .order_by(*columns[:2], *_WEEKLY_COLUMNS)
+        .order_by("provider_id", "location_id", *_WEEKLY_COLUMNS)
     )
     pairs: dict[tuple[int, int], list[WeeklyTimes]] = {}
     breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
@@ -103,12 +103,7 @@ def provider_calendars(
     if not pairs:
         return []
     providers = {provider for provider, _ in pairs}
-    # The clinic's zone only for locations without their own (reading it is a query).
-    clinic = clock.clinic_zone() if not all(location_zones.values()) else None
-    zones = {
-        location_id: ZoneInfo(zone_name) if zone_name else cast(ZoneInfo, clinic)
-        for location_id, zone_name in location_zones.items()
-    }
+    zones = {location_id: ZoneInfo(zone_name) for location_id, zone_name in location_zones.items()}
     # Every open window lies within its local days: from the first day's midnight in the
     # zone that reaches it first to the midnight after the last day in the zone that reaches
     # it last.
@@ -140,6 +135,18 @@ def provider_calendars(
             )
         )
     return calendars
+
+
+def _zone() -> Coalesce:
+    """The location's time zone, else the clinic's (`location_zone` in SQL): read beside the
+    hours, as a separate read of the clinic's settings would be a query of its own."""
+    clinic = ClinicSettings.objects.order_by("id").values("time_zone")[:1]
+    return Coalesce(
+        NullIf("location__time_zone", Value("")),
+        Subquery(clinic),
+        # Before an admin has saved any settings (`clinic_settings`).
+        Value(ClinicSettings._meta.get_field("time_zone").get_default()),
+    )
 
 
 def _closed_days(first_day: date, last_day: date) -> dict[int | None, frozenset[date]]:
