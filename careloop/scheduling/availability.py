@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -103,14 +104,24 @@ def joined(busy: Iterable[Micros]) -> tuple[Micros, ...]:
     joined stretch exactly when it clashes with one of its parts, and no visit fits between
     two stretches that touch.
     """
+    # Sorted by start alone (stretches with one start may come in any order: the longest
+    # decides the end), which costs half as much as comparing the pairs.
+    ordered = sorted(busy, key=_start)
+    if not ordered:
+        return ()
     stretches: list[Micros] = []
-    for start, end in sorted(busy):
-        if stretches and start <= stretches[-1][1]:
-            if end > stretches[-1][1]:
-                stretches[-1] = (stretches[-1][0], end)
-        else:
-            stretches.append((start, end))
+    low, high = ordered[0]
+    for start, end in ordered:
+        if start > high:
+            stretches.append((low, high))
+            low = start
+        if end > high:
+            high = end
+    stretches.append((low, high))
     return tuple(stretches)
+
+
+_start = itemgetter(0)
 
 
 class Slot(NamedTuple):
