@@ -5,6 +5,25 @@ from typing import Any
 from django.db.models import BigIntegerField, Func
 
 
+def epoch_microseconds_postgresql(sql: str) -> str:
+    """PostgreSQL's SQL for the timestamptz `sql` (a column or an expression of columns, which
+    it repeats) as whole microseconds since 1970-01-01 UTC, exact.
+
+    EXTRACT(EPOCH ...) is an exact numeric on PostgreSQL 14 and later, but numeric arithmetic
+    costs about three times the floating-point path per value, and a month's availability
+    search reads thousands of them. From 1970 to 2060 the instant is taken as seconds from
+    2000-01-01 in double precision (under 2^31 seconds: the two roundings inside date_part and
+    the one of the product stay below 0.37 microseconds together, so round() lands on the exact
+    count); outside those years, the numeric.
+    """
+    return (
+        f"(CASE WHEN {sql} >= '1970-01-01 00:00:00+00' AND {sql} < '2060-01-01 00:00:00+00'"
+        f" THEN CAST(round(date_part('epoch', {sql} - TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+        f" * 1000000) AS bigint) + 946684800000000"
+        f" ELSE CAST(EXTRACT(EPOCH FROM {sql}) * 1000000 AS bigint) END)"
+    )
+
+
 class EpochMicroseconds(Func):
     """A DateTimeField as whole microseconds since 1970-01-01 UTC, computed by the database.
 
@@ -24,21 +43,10 @@ class EpochMicroseconds(Func):
         return self._convert_value_noop  # type: ignore[attr-defined]
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # EXTRACT(EPOCH ...) is an exact numeric on PostgreSQL 14 and later, but numeric
-        # arithmetic costs about three times the floating-point path per value, and a month's
-        # availability search reads ten thousand of them. From 1970 to 2060 the instant is
-        # taken as seconds from 2000-01-01 in double precision (under 2^31 seconds: the two
-        # roundings inside date_part and the one of the product stay below 0.37 microseconds
-        # together, so round() lands on the exact count); outside those years, the numeric.
         sql, params = compiler.compile(self.get_source_expressions()[0])
-        if params:  # the SQL below repeats its argument: a column, never a parameter
+        if params:  # the SQL repeats its argument: a column, never a parameter
             raise ValueError("EpochMicroseconds takes a column on PostgreSQL")
-        return (
-            f"(CASE WHEN {sql} >= '1970-01-01 00:00:00+00' AND {sql} < '2060-01-01 00:00:00+00'"
-            f" THEN CAST(round(date_part('epoch', {sql} - TIMESTAMPTZ '2000-01-01 00:00:00+00')"
-            f" * 1000000) AS bigint) + 946684800000000"
-            f" ELSE CAST(EXTRACT(EPOCH FROM {sql}) * 1000000 AS bigint) END)"
-        ), []
+        return epoch_microseconds_postgresql(sql), []
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC: the whole seconds from strftime

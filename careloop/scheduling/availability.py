@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -94,6 +95,33 @@ class ProviderCalendar:
 def busy_of(*spans: Span) -> tuple[Micros, ...]:
     """Busy time for a calendar from spans of aware instants."""
     return tuple((micros(span.start), micros(span.end)) for span in spans)
+
+
+def joined(busy: Iterable[Micros]) -> tuple[Micros, ...]:
+    """Busy time in time order, stretches that overlap or touch joined into one.
+
+    Neither the search nor the booking check answers differently: a visit clashes with the
+    joined stretch exactly when it clashes with one of its parts, and no visit fits between
+    two stretches that touch.
+    """
+    # Sorted by start alone (stretches with one start may come in any order: the longest
+    # decides the end), which costs half as much as comparing the pairs.
+    ordered = sorted(busy, key=_start)
+    if not ordered:
+        return ()
+    stretches: list[Micros] = []
+    low, high = ordered[0]
+    for start, end in ordered:
+        if start > high:
+            stretches.append((low, high))
+            low = start
+        if end > high:
+            high = end
+    stretches.append((low, high))
+    return tuple(stretches)
+
+
+_start = itemgetter(0)
 
 
 class Slot(NamedTuple):

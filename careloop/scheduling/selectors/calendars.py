@@ -2,47 +2,41 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Q, Value
+from django.db.models import BigIntegerField, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 if TYPE_CHECKING:
     from careloop.patients.models import Patient
 
 from careloop.core import clock
-from careloop.core.db_functions import EpochMicroseconds
 from careloop.core.errors import ValidationFailed
-from careloop.core.models import Holiday
+from careloop.core.models import ClinicSettings, Holiday
 from careloop.scheduling.availability import (
-    Micros,
     ProviderCalendar,
     Slot,
     SlotRequest,
-    Span,
     WeeklyTimes,
     free_slots,
 )
 from careloop.scheduling.localtime import instant
 from careloop.scheduling.models import (
-    HOLDS_TIME,
     MAX_BUFFER_MINUTES,
-    MAX_DURATION_MINUTES,
-    Appointment,
     AppointmentType,
     Break,
     ClinicHoliday,
     Location,
-    TimeOff,
     WorkingHours,
 )
 from careloop.scheduling.priority import holding_window
+from careloop.scheduling.selectors.busy import busy_time
 
 # The columns of working hours and breaks, in WeeklyTimes' order.
 _WEEKLY_COLUMNS = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
 _LONGEST_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
-_LONGEST_HOLD = timedelta(minutes=MAX_DURATION_MINUTES) + _LONGEST_BUFFER
 
 
 def location_zone(location: Location) -> ZoneInfo:
@@ -72,9 +66,9 @@ def provider_calendars(
 
     `buffer` is the longest buffer the slots asked of these calendars will have (a visit
     starting that long after the last window closes can still clash); by default the longest
-    any type may have. Four reads, each of plain tuples rather than model instances: the
-    weekly hours and breaks together, holidays of both kinds together, time off, and the
-    visits that hold time (and the clinic's zone when a location has none of its own).
+    any type may have. Three reads, each of plain tuples rather than model instances: the
+    weekly hours and breaks together with each location's zone, holidays of both kinds
+    together, and the visits that hold time with the time off (`busy.busy_time`).
     """
     scope = Q(location__active=True)
     if provider_ids is not None:
@@ -85,7 +79,7 @@ def provider_calendars(
         Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
     )
-    columns = ("provider_id", "location_id", "location__time_zone", *_WEEKLY_COLUMNS)
+    columns = ("provider_id", "location_id", _zone(), *_WEEKLY_COLUMNS)
     weekly_rows = (
         WorkingHours.objects.filter(scope, *in_range)
         .order_by()
@@ -95,7 +89,7 @@ def provider_calendars(
             all=True,
         )
         # A stable order: a calendar's hours and breaks are the key its day grids are kept by.
-        .order_by(*columns[:2], *_WEEKLY_COLUMNS)
+        .order_by("provider_id", "location_id", *_WEEKLY_COLUMNS)
     )
     pairs: dict[tuple[int, int], list[WeeklyTimes]] = {}
     breaks: dict[tuple[int, int], list[WeeklyTimes]] = {}
@@ -109,52 +103,20 @@ def provider_calendars(
     if not pairs:
         return []
     providers = {provider for provider, _ in pairs}
-    # The clinic's zone only for locations without their own (reading it is a query).
-    clinic = clock.clinic_zone() if not all(location_zones.values()) else None
-    zones = {
-        location_id: ZoneInfo(zone_name) if zone_name else cast(ZoneInfo, clinic)
-        for location_id, zone_name in location_zones.items()
-    }
+    zones = {location_id: ZoneInfo(zone_name) for location_id, zone_name in location_zones.items()}
     # Every open window lies within its local days: from the first day's midnight in the
     # zone that reaches it first to the midnight after the last day in the zone that reaches
     # it last.
     midnight = datetime.min.time()
     opens = min(instant(first_day, midnight, zone) for zone in zones.values())
     closes = max(instant(last_day + timedelta(days=1), midnight, zone) for zone in zones.values())
-    time_off: dict[int, list[Span]] = {}
-    for provider_id, start, end in TimeOff.objects.filter(
-        provider_id__in=providers, start_at__lt=closes, end_at__gt=opens
-    ).values_list("provider_id", "start_at", "end_at"):
-        time_off.setdefault(provider_id, []).append(Span(start, end))
-    busy_rows = (
-        Appointment.objects.filter(
-            provider_id__in=providers,
-            status__in=HOLDS_TIME,
-            # A visit clashes with a start after it as long as its buffer lasts.
-            start_at__lt=closes + buffer,
-            # A lower bound on the start keeps the index scan to the range: no visit holds time
-            # for longer than the longest visit and buffer together.
-            start_at__gt=opens - _LONGEST_HOLD,
-            blocked_until__gt=opens,
-        )
-        .exclude(pk__in=list(ignore_appointment_ids))
-        # Not sorted by the database: where the table's pages are not all visible (recent
-        # visits change status) PostgreSQL reads through a bitmap and would add a sort of
-        # thousands of rows. The search sorts each provider's visits itself, and the rows come
-        # in nearly that order already (by when they were booked).
-        .order_by()
-        # A month of a busy clinic is thousands of instants: read them as integers.
-        .values_list(
-            "provider_id", EpochMicroseconds("start_at"), EpochMicroseconds("blocked_until")
-        )
+    busy = busy_time(
+        provider_ids=providers,
+        opens=opens,
+        closes=closes,
+        buffer=buffer,
+        ignore_appointment_ids=ignore_appointment_ids,
     )
-    busy: dict[int, list[Micros]] = {}
-    for provider_id, start, end in busy_rows:
-        busy.setdefault(provider_id, []).append((start, end))
-    # One tuple per provider, shared by the provider's calendars at each location, so the
-    # search works out the provider's clashes once.
-    busy_spans = {provider_id: tuple(spans) for provider_id, spans in busy.items()}
-    time_off_spans = {provider_id: tuple(spans) for provider_id, spans in time_off.items()}
     holidays = _closed_days(first_day, last_day)
     calendars = []
     for (provider_id, location_id), hours in sorted(pairs.items()):
@@ -166,11 +128,25 @@ def provider_calendars(
                 hours=tuple(hours),
                 breaks=tuple(breaks.get((provider_id, location_id), [])),
                 holidays=holidays.get(location_id, holidays[None]),
-                time_off=time_off_spans.get(provider_id, ()),
-                busy=busy_spans.get(provider_id, ()),
+                # One tuple per provider, shared by the provider's calendars at each location,
+                # so the search works out the provider's clashes once.
+                time_off=busy.time_off.get(provider_id, ()),
+                busy=busy.visits.get(provider_id, ()),
             )
         )
     return calendars
+
+
+def _zone() -> Coalesce:
+    """The location's time zone, else the clinic's (`location_zone` in SQL): read beside the
+    hours, as a separate read of the clinic's settings would be a query of its own."""
+    clinic = ClinicSettings.objects.order_by("id").values("time_zone")[:1]
+    return Coalesce(
+        NullIf("location__time_zone", Value("")),
+        Subquery(clinic),
+        # Before an admin has saved any settings (`clinic_settings`).
+        Value(ClinicSettings._meta.get_field("time_zone").get_default()),
+    )
 
 
 def _closed_days(first_day: date, last_day: date) -> dict[int | None, frozenset[date]]:

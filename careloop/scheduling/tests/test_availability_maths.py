@@ -11,6 +11,7 @@ from careloop.scheduling.availability import (
     WeeklyTimes,
     busy_of,
     free_slots,
+    joined,
     open_windows,
     slot_problem,
 )
@@ -174,3 +175,30 @@ def test_slot_problem_names_why_a_start_cannot_be_booked():
     assert slot_problem(calendar, _at(MONDAY, 11, 45), HALF_HOUR) == "duration_does_not_fit"
     assert slot_problem(calendar, _at(MONDAY, 14, 30), HALF_HOUR) == "time_off"
     assert slot_problem(calendar, _at(MONDAY, 11, 15), HALF_HOUR) == "slot_taken"
+
+
+def test_busy_time_that_touches_or_overlaps_is_joined_in_time_order_and_a_gap_stays():
+    busy = [(50, 60), (10, 20), (20, 30), (25, 28), (27, 40), (41, 45), (60, 61), (44, 46)]
+
+    assert joined(busy) == ((10, 40), (41, 46), (50, 61))
+
+
+def test_joined_busy_time_gives_the_same_slots_and_booking_answers():
+    visits = [
+        Span(_at(MONDAY, 9), _at(MONDAY, 9, 30)),
+        Span(_at(MONDAY, 9, 30), _at(MONDAY, 10, 10)),
+        Span(_at(MONDAY, 10), _at(MONDAY, 10, 20)),
+        Span(_at(MONDAY, 11), _at(MONDAY, 11, 15)),
+    ]
+    apart = _calendar(WeeklyTimes(0, time(8), time(13)), busy=busy_of(*visits))
+    together = _calendar(WeeklyTimes(0, time(8), time(13)), busy=joined(apart.busy))
+    request = SlotRequest(duration=timedelta(minutes=30), buffer=timedelta(minutes=10))
+
+    assert len(together.busy) == 2
+    assert free_slots([together], request=request, first_day=MONDAY, last_day=MONDAY) == (
+        free_slots([apart], request=request, first_day=MONDAY, last_day=MONDAY)
+    )
+    starts = [_at(MONDAY, 8) + timedelta(minutes=5 * step) for step in range(60)]
+    assert [slot_problem(together, start, request) for start in starts] == [
+        slot_problem(apart, start, request) for start in starts
+    ]

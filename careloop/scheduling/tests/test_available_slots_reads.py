@@ -1,12 +1,16 @@
-"""What the search reads from the stored calendar: holidays of every kind in one read, and
-only the visits that can clash, bounded by the searched days in each location's own zone and
-by the type's buffer."""
+"""What the search reads from the stored calendar, in four queries: holidays of every kind in
+one read, each location's zone (its own or the clinic's) beside the hours, and only the
+visits that can clash, bounded by the searched days in each location's own zone and by the
+type's buffer."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from careloop.core.models import Holiday
-from careloop.scheduling.models import Appointment, ClinicHoliday
+import pytest
+
+from careloop.core import clock
+from careloop.core.models import ClinicSettings, Holiday
+from careloop.scheduling.models import Appointment, ClinicHoliday, TimeOff
 from careloop.scheduling.selectors.calendars import available_slots
 from careloop.scheduling.tests.builders import (
     MONDAY,
@@ -92,3 +96,43 @@ def test_a_location_west_of_the_clinic_sees_the_visits_of_its_own_late_evening(
 
     starts = [slot.start.astimezone(LOS_ANGELES).strftime("%H:%M") for slot in slots]
     assert starts[-2:] == ["22:15", "22:30"]
+
+
+@pytest.mark.parametrize(
+    ("clinic_zone", "zone"),
+    [("America/New_York", NEW_YORK), (None, ZoneInfo("America/Chicago"))],
+    ids=["the clinic's", "the default before any settings are saved"],
+)
+def test_a_location_without_its_own_zone_follows_the_clinics(provider, clinic_zone, zone):
+    if clinic_zone:
+        ClinicSettings.objects.create(time_zone=clinic_zone)
+    clock.freeze(local(MONDAY, 6))
+    midtown = make_location()
+    weekday_hours(provider, midtown, start=time(9), end=time(10), lunch=False, weekdays=range(1))
+    kind = make_type(duration_minutes=30)
+
+    slots = available_slots(appointment_type=kind, first_day=MONDAY, last_day=MONDAY)
+
+    assert [slot.start for slot in slots] == [
+        datetime.combine(MONDAY, time(9, minute), tzinfo=zone) for minute in (0, 15, 30)
+    ]
+
+
+def test_a_search_reads_the_stored_calendar_in_four_queries(
+    provider, patient_ann, django_assert_num_queries
+):
+    clinic_in_new_york()
+    midtown = make_location()
+    weekday_hours(provider, midtown)
+    kind = make_type()
+    _hold(provider, patient_ann, midtown, kind, local(MONDAY, 9))
+    TimeOff.objects.create(provider=provider, start_at=local(TUESDAY, 9), end_at=local(TUESDAY, 11))
+    ClinicHoliday.objects.create(date=WEDNESDAY, name="Training day")
+
+    # Hours, breaks and zones; holidays; visits and time off; priority capacity rules.
+    with django_assert_num_queries(4):
+        slots = available_slots(appointment_type=kind, first_day=MONDAY, last_day=WEDNESDAY)
+
+    assert {slot.start.astimezone(NEW_YORK).date() for slot in slots} == {MONDAY, TUESDAY}
+    assert local(MONDAY, 9) not in {slot.start for slot in slots}
+    assert local(TUESDAY, 9) not in {slot.start for slot in slots}

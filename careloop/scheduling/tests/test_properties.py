@@ -16,6 +16,7 @@ from careloop.scheduling.availability import (
     WeeklyTimes,
     busy_of,
     free_slots,
+    joined,
     moment,
     open_windows,
     slot_problem,
@@ -147,3 +148,22 @@ def test_every_occurrence_starts_at_the_local_time_unless_that_time_is_skipped(
             assert local == wanted
         else:
             assert local == wanted + timedelta(hours=1)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 60), st.integers(1, 12)).map(lambda pair: (pair[0], sum(pair))),
+        max_size=15,
+    )
+)
+def test_joined_busy_time_covers_exactly_the_same_time_in_separate_stretches(busy):
+    stretches = joined(busy)
+
+    # With whole-number ends, a stretch [start, end) is the unit cells start .. end - 1.
+    def cells(spans):
+        return {cell for start, end in spans for cell in range(start, end)}
+
+    assert cells(stretches) == cells(busy)
+    assert list(stretches) == sorted(stretches)
+    # Apart: each stretch ends before the next begins, so none touch or overlap.
+    assert all(before[1] < after[0] for before, after in pairwise(stretches))
