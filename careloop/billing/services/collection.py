@@ -126,6 +126,10 @@ def invoice_collect_after_commit(invoice: Invoice) -> None:
         )
 
 
+# What an attempt left pending by a charge with no answer says until it is settled.
+NO_ANSWER = "The gateway did not answer; Careloop will ask it again."
+
+
 def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> PaymentAttempt:
     """Record what the gateway said about an attempt, once; an unknown answer leaves it
     pending for `payment_attempts_settle`."""
@@ -135,7 +139,7 @@ def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> 
         PaymentAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.PENDING).update(
             reference=result.reference or attempt.reference,
             failure_code=result.failure_code,
-            failure_message="The gateway did not answer; Careloop will ask it again.",
+            failure_message=NO_ANSWER,
         )
         attempt.refresh_from_db()
         return attempt
@@ -143,35 +147,36 @@ def attempt_record_outcome(*, attempt: PaymentAttempt, result: ChargeResult) -> 
         locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.status != AttemptStatus.PENDING:
             return locked
-        now = clock.now()
-        locked.reference = result.reference or locked.reference
-        locked.settled_at = now
         invoice = (
             Invoice.objects.select_for_update().select_related("account").get(pk=locked.invoice_id)
         )
+        attempt_settle(locked, result, clock.now())
+        locked.save()
         if result.status == ChargeStatus.SUCCEEDED:
-            locked.status = AttemptStatus.SUCCEEDED
-            locked.failure_code = ""
-            locked.failure_message = ""
-            locked.save()
             _record_payment(invoice, locked)
         else:
-            charge_failure_apply(locked, result, now)
-            locked.save()
             invoice_payment_failed(invoice=invoice, attempt=locked)
     attempt.refresh_from_db()
     return attempt
 
 
-def charge_failure_apply(attempt: PaymentAttempt, result: ChargeResult, now: datetime) -> None:
-    """Settle the attempt in memory as the gateway's decline or failure; the caller saves it.
-    Shared by an invoice charged on its own and a billing run's batch."""
-    attempt.status = (
-        AttemptStatus.DECLINED if result.status == ChargeStatus.DECLINED else AttemptStatus.FAILED
-    )
+# The fields `attempt_settle` sets, for a caller that saves many attempts at once.
+SETTLED_FIELDS = ["status", "reference", "failure_code", "failure_message", "settled_at"]
+
+
+def attempt_settle(attempt: PaymentAttempt, result: ChargeResult, now: datetime) -> None:
+    """Settle the attempt in memory as the gateway answered (succeeded, declined or failed);
+    the caller saves it. Shared by an invoice charged on its own and a billing run's batch."""
+    succeeded = result.status == ChargeStatus.SUCCEEDED
+    if succeeded:
+        attempt.status = AttemptStatus.SUCCEEDED
+    elif result.status == ChargeStatus.DECLINED:
+        attempt.status = AttemptStatus.DECLINED
+    else:
+        attempt.status = AttemptStatus.FAILED
     attempt.reference = result.reference or attempt.reference
-    attempt.failure_code = result.failure_code
-    attempt.failure_message = result.failure_message[:300]
+    attempt.failure_code = "" if succeeded else result.failure_code
+    attempt.failure_message = "" if succeeded else result.failure_message[:300]
     attempt.settled_at = now
 
 

@@ -38,9 +38,11 @@ from careloop.billing.models import (
     PaymentMethod,
 )
 from careloop.billing.services.collection import (
+    NO_ANSWER,
     NOT_SENT,
+    SETTLED_FIELDS,
     attempt_record_outcome,
-    charge_failure_apply,
+    attempt_settle,
     payment_apply,
     payment_audit,
 )
@@ -230,7 +232,7 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
                 PaymentAttempt.objects.filter(pk=attempt.pk).update(
                     reference=result.reference or attempt.reference,
                     failure_code=result.failure_code,
-                    failure_message="The gateway did not answer; Careloop will ask it again.",
+                    failure_message=NO_ANSWER,
                 )
     crash_point("billing.batch_outcomes_recorded")
     succeeded, declined = len(paid), len(failed)
@@ -258,15 +260,8 @@ def _payments_record(
         return 0
     now = clock.now()
     for attempt, result in paid:
-        attempt.status = AttemptStatus.SUCCEEDED
-        attempt.reference = result.reference or attempt.reference
-        attempt.failure_code = ""
-        attempt.failure_message = ""
-        attempt.settled_at = now
-    rows_update(
-        [attempt for attempt, _ in paid],
-        ["status", "reference", "failure_code", "failure_message", "settled_at"],
-    )
+        attempt_settle(attempt, result, now)
+    rows_update([attempt for attempt, _ in paid], SETTLED_FIELDS)
     entries = [payment_apply(invoices[attempt.invoice_id], attempt, now) for attempt, _ in paid]
     journal_post_many(entries)
     rows_update(
@@ -291,12 +286,9 @@ def _failures_record(
         return
     now = clock.now()
     for attempt, result in failed:
-        charge_failure_apply(attempt, result, now)
+        attempt_settle(attempt, result, now)
         invoice_count_failure(invoices[attempt.invoice_id], schedule, today)
-    rows_update(
-        [attempt for attempt, _ in failed],
-        ["status", "reference", "failure_code", "failure_message", "settled_at"],
-    )
+    rows_update([attempt for attempt, _ in failed], SETTLED_FIELDS)
     rows_update(
         [invoices[attempt.invoice_id] for attempt, _ in failed],
         ["failed_attempts", "next_retry_on"],

@@ -12,11 +12,7 @@ from careloop.core import clock
 from careloop.core.models import ClinicSettings
 from careloop.notifications.contacts import patient_contact
 from careloop.notifications.models import Channel
-from careloop.notifications.services import (
-    NewMessage,
-    notification_enqueue,
-    notifications_enqueue_many,
-)
+from careloop.notifications.services import NewMessage, notifications_enqueue_many
 
 
 def clinic_name() -> str:
@@ -66,14 +62,7 @@ def notice_send(
             return None  # another process sent it meanwhile
         message = _message(NoticeDraft(account, kind, key, subject, body))
         if message is not None:
-            notification_enqueue(
-                channel=message.channel,
-                recipient=message.recipient,
-                subject=message.subject,
-                body=message.body,
-                kind=message.kind,
-                patient_id=message.patient_id,
-            )
+            notifications_enqueue_many([message])
     return notice
 
 

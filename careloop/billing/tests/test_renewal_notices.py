@@ -170,11 +170,11 @@ def test_a_plan_that_does_not_renew_is_announced_as_ending_and_ends(admin, essen
 def test_a_notice_is_not_kept_when_its_message_could_not_be_written(ann, monkeypatch):
     freeze_on(date(2027, 12, 16))
 
-    def outbox_down(**message):
+    def outbox_down(messages):
         raise ConnectionError("The outbox could not be written.")
 
     with monkeypatch.context() as broken:
-        broken.setattr("careloop.billing.services.notices.notification_enqueue", outbox_down)
+        broken.setattr("careloop.billing.services.notices.notifications_enqueue_many", outbox_down)
         with pytest.raises(ConnectionError):
             renewal_notices_send(as_of=date(2027, 12, 16))
     assert not Notice.objects.exists()
