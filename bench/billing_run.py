@@ -12,8 +12,8 @@ end; without, it uses SQLite files in a temporary folder with Careloop's default
 
 It migrates, seeds the memberships (bench/billing_seed.py: bulk inserts, not timed), then for
 each worker count times one run as of --as-of, the steps of `billing_run`: in this process
-`billing_run_prepare` (the run, the scheduled changes due that day, sponsors' invoices); in N
-worker processes `billing_run_work(run=...)`, each started and connected before the clock
+`billing_run_prepare` (the run, sponsors' invoices; the scheduled changes due that day are
+the workers'); in N worker processes `billing_run_work(run=...)`, each started and connected before the clock
 starts; back here `billing_run_close` (settling, retries, notices, overage, finishing).
 The clock of every process is frozen at 06:00 on the run's day in the clinic's time
 zone. Then a plain-SQL baseline writes the rows the run wrote (invoices, invoice lines, journal

@@ -16,11 +16,13 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from careloop.billing.services.membership_billing import on_membership_changed
+        from careloop.billing.services.runs import changes_held_for_billing
         from careloop.billing.tasks import billing_run_daily, payments_settle
         from careloop.core.periodic import PeriodicJob, register
-        from careloop.memberships.events import listen
+        from careloop.memberships.events import hold_changes, listen
 
         listen(on_membership_changed)
+        hold_changes(changes_held_for_billing)
         register(
             PeriodicJob(
                 name="billing_run_daily", every=BILLING_RUN_INTERVAL, task=billing_run_daily

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Q
+
 from careloop.accounts.models import User
 from careloop.memberships.models import Membership
 
@@ -37,3 +39,25 @@ def listen(listener: Listener) -> None:
 def publish(event: MembershipChanged) -> None:
     for listener in list(_listeners):
         listener(event)
+
+
+# Scheduled changes that must wait: each hold names, as a condition on ScheduledChange rows,
+# the changes whose date has come but that another area applies itself, in its own order.
+# Billing holds a change while its membership has a period to bill that starts before the
+# change's date, so that the period is billed on the terms it started with.
+Hold = Callable[[], Q]
+
+_holds: list[Hold] = []
+
+
+def hold_changes(hold: Hold) -> None:
+    if hold not in _holds:
+        _holds.append(hold)
+
+
+def changes_held() -> Q | None:
+    """The condition matching every held scheduled change, or None when nothing holds any."""
+    held: Q | None = None
+    for hold in _holds:
+        held = hold() if held is None else held | hold()
+    return held

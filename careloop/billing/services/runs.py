@@ -2,11 +2,11 @@
 
 A run as of a date has three steps, each callable on its own so that several processes can
 share one run (`careloop billing start`, `work`, `finish`):
-1. prepare: record the run, apply the scheduled changes due by then, issue sponsors' monthly
-   invoices;
+1. prepare: record the run, apply the scheduled changes due by then of memberships it will
+   not bill, issue sponsors' monthly invoices;
 2. work (any number of workers at once): take the memberships whose next period has started,
-   in batches locked with SKIP LOCKED so no two workers take the same one, issue their
-   invoices, commit, then charge them (concurrently: gateway latency, not the CPU, bounds a
+   in batches locked with SKIP LOCKED so no two workers take the same one, apply their
+   changes due and issue their invoices, each period on the terms it starts with, commit, then charge them (concurrently: gateway latency, not the CPU, bounds a
    run). Plain renewals, most of a run, are issued and charged a batch at a time
    (renewal_batch.py, collection_batch.py; CARELOOP_BILLING_BATCH_PATH); the rest of a batch
    goes through the per-membership services in the same transaction;
@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 
 from careloop.accounts.models import User
 from careloop.billing.errors import BillingRunFinished
@@ -79,16 +79,32 @@ def _issued(run: BillingRun, invoices: list[Invoice]) -> None:
     )
 
 
+def changes_held_for_billing() -> Q:
+    """The scheduled changes the billing run applies itself (memberships.events): a change
+    waits while its membership has a period to bill that starts before the change's date,
+    so that a run catching up missed days bills each period on the terms it started with and
+    applies the change between the periods it falls between (`_bill_one`). A sponsored
+    membership's changes are not held: the sponsor's invoice for the month before, issued
+    as the run starts, must see its members' additions and terminations."""
+    return Q(
+        membership__billing__next_bill_on__lt=F("effective_on"), membership__sponsor__isnull=True
+    )
+
+
+def _billed_by_workers(as_of: date) -> Q:
+    return Q(membership__billing__next_bill_on__lte=as_of, membership__sponsor__isnull=True)
+
+
 def billing_run_prepare(*, as_of: date | None = None, actor: User | None = None) -> BillingRun:
     """Record a run as of a date (today by default), apply the scheduled changes due by then
-    and issue sponsors' invoices for the month before; then workers may share its work."""
+    of memberships it will not bill, and issue sponsors' invoices for the month before; then
+    workers may share its work. The changes of memberships it bills are the workers': each
+    applies them, by date, between the periods it bills (`_bill_one`)."""
     run = BillingRun.objects.create(
         as_of=clock.today() if as_of is None else as_of, started_at=clock.now(), started_by=actor
     )
     crash_point("billing.run_prepared")
-    # Changes due by the run's date first (a pause ending, a downgrade at period end), so
-    # that each period is billed on the terms it starts with.
-    scheduled_changes_apply_due(on=run.as_of)
+    scheduled_changes_apply_due(on=run.as_of, leave=_billed_by_workers(run.as_of))
     crash_point("billing.changes_applied")
     with transaction.atomic():
         _issued(run, sponsor_invoices_issue(as_of=run.as_of, run=run))
@@ -112,33 +128,39 @@ def _due_changes(membership_ids: list[int], day: date) -> QuerySet[ScheduledChan
     ).order_by("effective_on", "id")
 
 
-def _apply_due_changes(membership_id: int, day: date) -> None:
+def _apply_due_changes(membership_id: int, day: date) -> int:
+    applied = 0
     for change in _due_changes([membership_id], day):
-        scheduled_change_apply(change=change)
+        applied += scheduled_change_apply(change=change)
+    return applied
 
 
 def _bill_one(billing: MembershipBilling, run: BillingRun, *, changes_due: bool) -> list[Invoice]:
-    """Every period of one locked membership that has started by the run's date; the
-    changes due by then (`changes_due`, looked up for the whole batch) are applied first."""
-    issued = []
-    if changes_due:
-        _apply_due_changes(billing.membership_id, run.as_of)
-        billing.refresh_from_db()
-    guard = 0
-    while billing.next_bill_on is not None and billing.next_bill_on <= run.as_of:
-        previous = billing.next_bill_on
+    """Every period of one locked membership that has started by the run's date, each on the
+    terms it starts with: the changes dated on or before a period's first day are applied
+    before it is billed (the day of a change belongs to the new terms), the rest due by the
+    run's date after the last. `changes_due` (looked up for the whole batch) says whether
+    the membership has any."""
+    issued: list[Invoice] = []
+    billed = 0
+    while True:
+        day = billing.next_bill_on
+        due = day is not None and day <= run.as_of
+        if changes_due and _apply_due_changes(
+            billing.membership_id, day if due and day is not None else run.as_of
+        ):
+            billing.refresh_from_db()
+            continue  # the terms changed: look at the next period again
+        if not due:
+            return issued
         result = membership_bill_period(billing=billing, run=run)
         if result is not None and result.created:
             issued.append(result.invoice)
             crash_point("billing.invoice_issued")
         billing.refresh_from_db()
-        guard += 1
-        if billing.next_bill_on == previous or guard > 400:
+        billed += 1
+        if billing.next_bill_on == day or billed > 400:
             raise RuntimeError(f"Billing of membership {billing.membership_id} did not advance")
-        if billing.next_bill_on is not None and billing.next_bill_on <= run.as_of:
-            _apply_due_changes(billing.membership_id, billing.next_bill_on)
-            billing.refresh_from_db()
-    return issued
 
 
 def _claim_batch(as_of: date, skip: set[int]) -> list[MembershipBilling]:
@@ -168,15 +190,11 @@ def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
         issued: list[Invoice] = []
         batch_issued: list[Invoice] = []
         with transaction.atomic():
-            batch = _claim_batch(run.as_of, failed)
-            if not batch:
+            claimed = _claim_batch(run.as_of, failed)
+            if not claimed:
                 break
             crash_point("billing.batch_claimed")
-            with_changes = set(
-                _due_changes([billing.membership_id for billing in batch], run.as_of).values_list(
-                    "membership_id", flat=True
-                )
-            )
+            batch, with_changes = _apply_changes_first(claimed, run, failed)
             rest = batch
             if settings.BILLING_BATCH_PATH:
                 renewed, rest = _issue_plain(batch, run, with_changes)
@@ -188,19 +206,59 @@ def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
                             billing, run, changes_due=billing.membership_id in with_changes
                         )
                 except Exception as error:
-                    logger.exception("Billing membership %s failed", billing.membership_id)
-                    failed.add(billing.pk)
-                    BillingRun.objects.filter(pk=run.pk).update(
-                        errors=F("errors") + 1,
-                        last_error=f"Membership {billing.membership_id}: {error}"[:2000],
-                    )
-            seen += len(batch)
-            _count(run, memberships_seen=len(batch))
+                    _failed(run, billing, error, failed)
+            seen += len(claimed)
+            _count(run, memberships_seen=len(claimed))
             _issued(run, issued + batch_issued)
         crash_point("billing.batch_committed")
         _collect_batch([invoice.pk for invoice in batch_issued], run, charge_threads)
         _collect_all([invoice.pk for invoice in issued], run, charge_threads)
     return seen
+
+
+def _failed(
+    run: BillingRun, billing: MembershipBilling, error: Exception, failed: set[int]
+) -> None:
+    logger.exception("Billing membership %s failed", billing.membership_id)
+    failed.add(billing.pk)
+    BillingRun.objects.filter(pk=run.pk).update(
+        errors=F("errors") + 1,
+        last_error=f"Membership {billing.membership_id}: {error}"[:2000],
+    )
+
+
+def _apply_changes_first(
+    batch: list[MembershipBilling], run: BillingRun, failed: set[int]
+) -> tuple[list[MembershipBilling], set[int]]:
+    """Apply the changes dated on or before each membership's next period (all its due
+    changes, but for a run catching up missed days), each membership in its own savepoint,
+    so that its period is billed on the new terms, as a plain renewal when it is one.
+    Returns the memberships left to bill, and those with changes still due, dated within
+    a period to bill first, for `_bill_one`."""
+    due: dict[int, list[ScheduledChange]] = {}
+    for change in _due_changes([billing.membership_id for billing in batch], run.as_of):
+        due.setdefault(change.membership_id, []).append(change)
+    left: list[MembershipBilling] = []
+    later: set[int] = set()
+    for billing in batch:
+        changes = due.get(billing.membership_id, [])
+        day = billing.next_bill_on
+        first = [change for change in changes if day is not None and change.effective_on <= day]
+        if len(first) < len(changes):
+            later.add(billing.membership_id)
+        if first:
+            try:
+                with transaction.atomic():
+                    for change in first:
+                        scheduled_change_apply(change=change)
+            except Exception as error:
+                _failed(run, billing, error, failed)
+                continue
+            billing.refresh_from_db()
+        still_due = billing.next_bill_on is not None and billing.next_bill_on <= run.as_of
+        if still_due or billing.membership_id in later:
+            left.append(billing)
+    return left, later
 
 
 def _issue_plain(

@@ -183,15 +183,17 @@ def test_the_steps_of_a_run_can_be_called_one_by_one(admin, essentials):
     freeze_on(MARCH_FIRST)
 
     run = billing_run_prepare(as_of=MARCH_FIRST, actor=admin)
-    # Prepared: the downgrade due on March 1 is applied and the sponsor's February issued,
-    # but no membership is billed yet.
+    # Prepared: the sponsor's February issued, but no membership billed yet, and Ann's
+    # downgrade due on March 1 left to the worker that bills her March.
     ann.refresh_from_db()
-    assert ann.plan_id == basics.pk
+    assert ann.plan_id == essentials.pk
     assert invoices_of(ann)[-1].period_start == date(2026, 2, 1)
     assert (run.status, run.started_by, run.invoices_issued) == (RunStatus.RUNNING, admin, 1)
 
     assert billing_run_work(run=run) == 2
     assert billing_run_work(run=run) == 0  # a second worker finds nothing left
+    ann.refresh_from_db()
+    assert ann.plan_id == basics.pk
     assert invoices_of(ann)[-1].total == 6_000
 
     closed = billing_run_close(run=run)

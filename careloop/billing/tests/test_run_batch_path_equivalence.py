@@ -16,8 +16,8 @@ The seed (Essentials 10000 a month or 100000 a year; batches of 4 so the run has
   account, applied to March before the card);
 - Hal: a card that declines; Ivy: an expired card; Max: a card the gateway fails to process;
   Jo: a card that times out (but pays);
-- Kit: a downgrade to Basics (6000) at period end (applied as the run starts, so a plain
-  renewal on the new plan);
+- Kit: a downgrade to Basics (6000) at period end (applied by the worker before it bills
+  her batch, so a plain renewal on the new plan);
 - Lou: paused from February 1 with a pause fee of 1000 a month, due again on March 1: not a
   renewal, so the per-membership path in the mix.
 """

@@ -3,11 +3,13 @@
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from careloop.accounts.models import User
 from careloop.audit.services import audit_record
 from careloop.core import clock
 from careloop.core.errors import Conflict, ValidationFailed
+from careloop.memberships.events import changes_held
 from careloop.memberships.models import ChangeKind, ChangeStatus, ScheduledChange
 from careloop.memberships.services.lifecycle import scheduled_change_apply
 
@@ -63,22 +65,23 @@ def scheduled_change_revoke(*, actor: User, change: ScheduledChange) -> Schedule
     return change
 
 
-def scheduled_changes_apply_due(*, on: date | None = None) -> int:
+def scheduled_changes_apply_due(*, on: date | None = None, leave: Q | None = None) -> int:
     """Apply every scheduled change due on or before `on` (today); return how many applied.
 
-    Idempotent: each change is applied under its row lock only while still scheduled, so a
-    second run, or a second worker, applies nothing twice. On PostgreSQL workers skip rows
-    another worker holds. Changes apply in date order, so a membership's changes apply in
-    the order they were meant to.
+    Changes another area holds (memberships.events.hold_changes) are left to it, and so are
+    those matching `leave`. Idempotent: each change is applied under its row lock only while
+    still scheduled, so a second run, or a second worker, applies nothing twice. On
+    PostgreSQL workers skip rows another worker holds. Changes apply in date order, so a
+    membership's changes apply in the order they were meant to.
     """
     day = clock.today() if on is None else on
-    due = list(
-        ScheduledChange.objects.filter(status=ChangeStatus.SCHEDULED, effective_on__lte=day)
-        .order_by("effective_on", "id")
-        .values_list("id", flat=True)
-    )
+    due = ScheduledChange.objects.filter(status=ChangeStatus.SCHEDULED, effective_on__lte=day)
+    for left in (changes_held(), leave):
+        if left is not None:
+            due = due.exclude(left)
+    due_ids = list(due.order_by("effective_on", "id").values_list("id", flat=True))
     applied = 0
-    for change_id in due:
+    for change_id in due_ids:
         with transaction.atomic():
             rows = ScheduledChange.objects.filter(pk=change_id, status=ChangeStatus.SCHEDULED)
             if connection.features.has_select_for_update_skip_locked:
