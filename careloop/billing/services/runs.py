@@ -6,10 +6,11 @@ share one run (`careloop billing start`, `work`, `finish`):
    not bill, issue sponsors' monthly invoices;
 2. work (any number of workers at once): take the memberships whose next period has started,
    in batches locked with SKIP LOCKED so no two workers take the same one, apply their
-   changes due and issue their invoices, each period on the terms it starts with, commit, then charge them (concurrently: gateway latency, not the CPU, bounds a
-   run). Plain renewals, most of a run, are issued and charged a batch at a time
-   (renewal_batch.py, collection_batch.py; CARELOOP_BILLING_BATCH_PATH); the rest of a batch
-   goes through the per-membership services in the same transaction;
+   changes due and issue their invoices, each period on the terms it starts with, commit,
+   then charge them (concurrently: gateway latency, not the CPU, bounds a run). Plain
+   renewals, most of a run, are issued and charged a batch at a time (renewal_batch.py,
+   collection_batch.py; CARELOOP_BILLING_BATCH_PATH); the rest of a batch goes through the
+   per-membership services in the same transaction;
 3. close: settle charges whose outcome was unknown, make the retries that are due, send
    renewal notices, invoice uses beyond the allowance when billed at once, charge what was
    issued and never charged (a worker that died after committing), mark the run finished.
