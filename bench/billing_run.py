@@ -10,17 +10,18 @@ that server (the URL's own database is only used to connect), keeps copies of it
 careloop_bench_billing_<step> to start each run from the same rows, and drops them all at the
 end; without, it uses SQLite files in a temporary folder with Careloop's default settings.
 
-It migrates, seeds the memberships (bench/billing_seed.py: bulk inserts, not timed), then for
-each worker count times one run as of --as-of, the steps of `billing_run`: in this process
-`billing_run_prepare` (the run, sponsors' invoices; the scheduled changes due that day are
-the workers'); in N worker processes `billing_run_work(run=...)`, each started and connected
-before the clock starts; back here `billing_run_close` (settling, retries, notices,
-overage, finishing). The clock of every process is frozen at 06:00 on the run's day in the
-clinic's time zone. Then a plain-SQL baseline writes the rows the run wrote (invoices, invoice lines, journal
-entries and lines, payment attempts, the billing rows' updates) into a fresh copy with COPY
-(PostgreSQL) or executemany (SQLite) in one transaction. Last, a run over a smaller set with
-200 ms of sandbox gateway latency per charge, once per charge concurrency, shows charges run
-concurrently: charges per second against concurrency / 0.2 s.
+It migrates, seeds the memberships (bench/billing_seed.py: bulk inserts, not timed), then
+for each worker count times one run as of --as-of, the steps of `billing_run`: in this
+process `billing_run_prepare` (the run, sponsors' invoices; the scheduled changes due that
+day are the workers'); in N worker processes `billing_run_work(run=...)`, each started and
+connected before the clock starts; back here `billing_run_close` (settling, retries,
+notices, overage, finishing). The clock of every process is frozen at 06:00 on the run's day
+in the clinic's time zone. Then a plain-SQL baseline writes the rows the run wrote
+(invoices, invoice lines, journal entries and lines, payment attempts, the billing rows'
+updates) into a fresh copy with COPY (PostgreSQL) or executemany (SQLite) in one
+transaction. Last, a run over a smaller set with 200 ms of sandbox gateway latency per
+charge, once per charge concurrency, shows charges run concurrently: charges per second
+against concurrency / 0.2 s.
 """
 
 import argparse
