@@ -101,8 +101,13 @@ def current_period(membership: Membership, day: date) -> Period:
 
 
 def _lock(membership: Membership) -> Membership:
+    """The membership, locked, with its plan and price read but not locked: every invoice
+    line a billing worker writes refers to a price row, and holding those rows made two
+    workers applying scheduled changes in their batches deadlock."""
     return (
-        Membership.objects.select_for_update().select_related("plan", "price").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("plan", "price")
+        .get(pk=membership.pk)
     )
 
 
