@@ -6,9 +6,12 @@ start together and take batches of 10 memberships, each batch locked with SKIP L
 database), so this runs on PostgreSQL only.
 
 200 members of Essentials (10000 a month) are due on March 1 2026; every tenth card declines.
+A second run has half of them downgrading to Basics (6000) on March 1: each worker applies the
+changes of the memberships it bills, in its batches.
 """
 
 import re
+from datetime import date
 
 import pytest
 
@@ -35,6 +38,8 @@ from careloop.billing.tests.run_builders import (
     journal_sum,
     period_invoices,
 )
+from careloop.memberships.services.lifecycle import membership_downgrade
+from careloop.memberships.tests.lifecycle_builders import freeze_on, make_plan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,9 +49,8 @@ CARDS = [DECLINES if number % 10 == 9 else PAYS for number in range(MEMBERS)]
 DECLINED = CARDS.count(DECLINES)
 
 
-def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
-    due = enroll_due(admin, essentials(), CARDS)
-
+def _shared_run() -> tuple[int, list[int]]:
+    """Start a run, let four workers share it, finish it; the run's id and what each billed."""
     started = billing("start", "--as-of", RUN_DAY.isoformat(), at=RUN_AT)
     assert started.returncode == 0, started.stderr
     run_id = started.stdout.strip()
@@ -63,6 +67,13 @@ def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
         billed.append(int(found.group(1)))
     finished = billing("finish", run_id, at=RUN_AT)
     assert finished.returncode == 0, finished.stderr
+    return int(run_id), billed
+
+
+def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
+    due = enroll_due(admin, essentials(), CARDS)
+
+    run_id, billed = _shared_run()
 
     # Between them the workers billed each due membership once.
     assert sum(billed) == MEMBERS
@@ -76,7 +87,7 @@ def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
             assert (attempt.status, invoice.status) == (AttemptStatus.DECLINED, InvoiceStatus.OPEN)
     assert not MembershipBilling.objects.filter(next_bill_on__lte=RUN_DAY).exists()
 
-    run = BillingRun.objects.get(pk=int(run_id))
+    run = BillingRun.objects.get(pk=run_id)
     issued = Invoice.objects.filter(billing_run=run)
     assert issued.count() == MEMBERS
     assert sum(invoice.total for invoice in issued) == MEMBERS * PRICE
@@ -99,4 +110,32 @@ def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
         (MEMBERS - DECLINED) * PRICE,
         0,
     )
+    assert journal_sum() == 0
+
+
+def test_four_workers_apply_the_changes_due_of_the_memberships_they_bill(admin):
+    plan = essentials()
+    basics = make_plan(code="basics", rank=1, monthly=6_000)
+    due = enroll_due(admin, plan, [PAYS] * MEMBERS)
+    freeze_on(date(2026, 2, 15))
+    downgrading = {member.membership.pk for member in due[::2]}
+    for member in due[::2]:
+        membership_downgrade(
+            actor=admin, membership=member.membership, plan=basics, at_period_end=True
+        )
+
+    run_id, billed = _shared_run()
+
+    assert sum(billed) == MEMBERS
+    for member in due:
+        member.membership.refresh_from_db()
+        (invoice,) = period_invoices(member.membership)
+        if member.membership.pk in downgrading:
+            assert (member.membership.plan_id, invoice.total) == (basics.pk, 6_000)
+        else:
+            assert (member.membership.plan_id, invoice.total) == (plan.pk, PRICE)
+        assert invoice.status == InvoiceStatus.PAID
+        assert len(gateway_charges(invoice)) == 1
+    run = BillingRun.objects.get(pk=run_id)
+    assert (run.status, run.invoices_issued, run.errors) == (RunStatus.FINISHED, MEMBERS, 0)
     assert journal_sum() == 0
