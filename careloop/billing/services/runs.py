@@ -80,6 +80,9 @@ def _issued(run: BillingRun, invoices: list[Invoice]) -> None:
     )
 
 
+_NOT_SPONSORED = Q(membership__sponsor__isnull=True)
+
+
 def changes_held_for_billing() -> Q:
     """The scheduled changes the billing run applies itself (memberships.events): a change
     waits while its membership has a period to bill that starts before the change's date,
@@ -87,13 +90,11 @@ def changes_held_for_billing() -> Q:
     applies the change between the periods it falls between (`_bill_one`). A sponsored
     membership's changes are not held: the sponsor's invoice for the month before, issued
     as the run starts, must see its members' additions and terminations."""
-    return Q(
-        membership__billing__next_bill_on__lt=F("effective_on"), membership__sponsor__isnull=True
-    )
+    return Q(membership__billing__next_bill_on__lt=F("effective_on")) & _NOT_SPONSORED
 
 
 def _billed_by_workers(as_of: date) -> Q:
-    return Q(membership__billing__next_bill_on__lte=as_of, membership__sponsor__isnull=True)
+    return Q(membership__billing__next_bill_on__lte=as_of) & _NOT_SPONSORED
 
 
 def billing_run_prepare(*, as_of: date | None = None, actor: User | None = None) -> BillingRun:
@@ -147,9 +148,8 @@ def _bill_one(billing: MembershipBilling, run: BillingRun, *, changes_due: bool)
     while True:
         day = billing.next_bill_on
         due = day is not None and day <= run.as_of
-        if changes_due and _apply_due_changes(
-            billing.membership_id, day if due and day is not None else run.as_of
-        ):
+        horizon = run.as_of if day is None else min(day, run.as_of)
+        if changes_due and _apply_due_changes(billing.membership_id, horizon):
             billing.refresh_from_db()
             continue  # the terms changed: look at the next period again
         if not due:
