@@ -125,3 +125,19 @@ def test_the_sweep_holds_a_change_only_while_an_earlier_period_is_unbilled(admin
         behind.pk: [ChangeStatus.SCHEDULED],
         on_time.pk: [ChangeStatus.APPLIED],
     }
+
+
+def test_the_sweep_applies_a_change_dated_on_the_day_the_next_period_starts(admin):
+    # The day of a change belongs to the new terms, so a change dated on the first day of
+    # the period still to bill waits for nothing: billing holds only changes dated later.
+    membership = _member(admin, make_plan(code="essentials", rank=1, monthly=10_000))
+    membership_cancel(
+        actor=admin, membership=membership, reason=make_reason(), effective_on=date(2026, 2, 1)
+    )
+    freeze_on(date(2026, 2, 1))
+
+    assert scheduled_changes_apply_due() == 1
+
+    assert list(membership.scheduled_changes.values_list("status", flat=True)) == [
+        ChangeStatus.APPLIED
+    ]
