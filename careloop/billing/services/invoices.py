@@ -203,12 +203,19 @@ def credit_apply(invoice: Invoice, usable: int, now: datetime) -> NewEntry:
 
 def invoice_apply_credit(*, invoice: Invoice) -> int:
     """Use the payer's credit on an invoice still owed (open, or uncollectible: it is owed
-    all the same) before any card is charged; the amount used."""
+    all the same) before any card is charged; the amount used.
+
+    Not while a charge of the invoice is in flight or its answer unknown (a pending
+    attempt): that charge is for what was due when it started, and should it have gone
+    through, credit used under it would be paid a second time by the card. The credit stays
+    the payer's; once the charge is settled, a retry uses it first."""
     if available_credit(invoice.account_id) <= 0:
         return 0  # most payers have none: no lock taken
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
+            return 0
+        if locked.attempts.filter(status=AttemptStatus.PENDING).exists():
             return 0
         usable = min(available_credit(locked.account_id), locked.amount_due)
         if usable <= 0:
