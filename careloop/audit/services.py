@@ -13,6 +13,7 @@ from careloop.audit.chain import GENESIS_HASH, canonical_fields, entry_hash
 from careloop.audit.context import current_ip
 from careloop.audit.models import AuditEvent, AuditHead, Outcome
 from careloop.core import clock
+from careloop.core.bulk import rows_insert
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
             digest = entry_hash(previous, canonical_fields(**fields))
             events.append(AuditEvent(**fields, previous_hash=previous, entry_hash=digest))
             previous = digest
-        AuditEvent.objects.bulk_create(events)
+        rows_insert(events)
         AuditHead.objects.filter(id=head.id).update(last_sequence=sequence, last_hash=previous)
     return events
 

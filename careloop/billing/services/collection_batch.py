@@ -55,7 +55,7 @@ from careloop.billing.services.dunning import (
 from careloop.billing.services.journal import journal_post_many
 from careloop.billing.services.notices import clinic_name, notices_send_many
 from careloop.core import clock
-from careloop.core.bulk import rows_update
+from careloop.core.bulk import ids_among, rows_insert, rows_update
 from careloop.core.faults import crash_point
 from careloop.memberships.lifecycle import Action
 from careloop.memberships.models import Membership, MembershipStatus
@@ -110,8 +110,10 @@ def _attempts_create(invoice_ids: list[int]) -> list[PaymentAttempt]:
         .order_by("id")
     )
     invoices = [invoice for invoice in invoices if invoice.amount_due > 0]
+    if not invoices:
+        return []
     charged = set(
-        PaymentAttempt.objects.filter(invoice_id__in=[invoice.pk for invoice in invoices])
+        PaymentAttempt.objects.filter(ids_among("invoice_id", [invoice.pk for invoice in invoices]))
         .exclude(status=AttemptStatus.FAILED, failure_code=NOT_SENT)
         .values_list("invoice_id", flat=True)
     )
@@ -146,7 +148,7 @@ def _attempts_create(invoice_ids: list[int]) -> list[PaymentAttempt]:
         )
     if retry_cleared:
         Invoice.objects.filter(pk__in=retry_cleared).update(next_retry_on=None)
-    return PaymentAttempt.objects.bulk_create(attempts)
+    return rows_insert(attempts)
 
 
 def _charge(attempt: PaymentAttempt, position: int) -> ChargeResult:
@@ -188,7 +190,7 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
         pending = [
             by_pk[pk]
             for pk in PaymentAttempt.objects.select_for_update()
-            .filter(pk__in=list(answered), status=AttemptStatus.PENDING)
+            .filter(ids_among("pk", list(answered)), status=AttemptStatus.PENDING)
             .order_by("id")
             .values_list("pk", flat=True)
         ]

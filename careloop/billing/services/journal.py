@@ -13,6 +13,7 @@ from careloop.billing.models import (
     Refund,
 )
 from careloop.core import clock
+from careloop.core.bulk import rows_insert
 
 
 @dataclass(frozen=True)
@@ -92,23 +93,27 @@ def journal_post_many(entries: list[NewEntry]) -> list[JournalEntry]:
         if sum(posting.amount for posting in postings) != 0:
             raise ValueError(f"Journal entry {new.key} does not balance: {postings}")
         kept.append(postings)
-    written = JournalEntry.objects.bulk_create(
-        JournalEntry(
-            kind=new.kind,
-            key=new.key,
-            currency=new.currency,
-            occurred_at=now,
-            memo=new.memo[:200],
-            invoice=new.invoice,
-            attempt=new.attempt,
-        )
-        for new in entries
+    written = rows_insert(
+        [
+            JournalEntry(
+                kind=new.kind,
+                key=new.key,
+                currency=new.currency,
+                occurred_at=now,
+                memo=new.memo[:200],
+                invoice=new.invoice,
+                attempt=new.attempt,
+            )
+            for new in entries
+        ]
     )
-    JournalLine.objects.bulk_create(
-        JournalLine(
-            entry=entry, ledger=posting.ledger, account=posting.account, amount=posting.amount
-        )
-        for entry, postings in zip(written, kept, strict=True)
-        for posting in postings
+    rows_insert(
+        [
+            JournalLine(
+                entry=entry, ledger=posting.ledger, account=posting.account, amount=posting.amount
+            )
+            for entry, postings in zip(written, kept, strict=True)
+            for posting in postings
+        ]
     )
     return written

@@ -46,7 +46,7 @@ from careloop.billing.services.invoices import (
 )
 from careloop.billing.services.journal import NewEntry, journal_post_many
 from careloop.core import clock
-from careloop.core.bulk import rows_update
+from careloop.core.bulk import rows_insert, rows_update
 from careloop.memberships.models import Membership, MembershipMember
 from careloop.memberships.periods import Period
 from careloop.memberships.selectors.billing import (
@@ -182,7 +182,7 @@ def renewals_issue(*, renewals: list[Renewal], run: BillingRun) -> list[Invoice]
         )
     }
     issuing = [renewal for renewal in renewals if renewal.lines]
-    invoices = Invoice.objects.bulk_create(
+    invoices = rows_insert(
         [
             _invoice(renewal, accounts[renewal.billing.account_id], run, today=today, now=now)
             for renewal in issuing
@@ -266,7 +266,7 @@ def _lines(invoices: list[Invoice], drafts: list[list[DraftLine]]) -> None:
                 target = charges[index].get((draft.patient_id, draft.service_start))
                 credits_line_id = target.pk if target is not None else None
             rows.append((index, draft, invoice_line_row(invoice, draft, credits_line_id)))
-        InvoiceLine.objects.bulk_create([row for _, _, row in rows])
+        rows_insert([row for _, _, row in rows])
         for index, draft, row in rows:
             if draft.kind in DISCOUNTED_KINDS:
                 charges[index][(draft.patient_id, draft.service_start)] = row

@@ -164,11 +164,17 @@ def _bill_one(billing: MembershipBilling, run: BillingRun, *, changes_due: bool)
             raise RuntimeError(f"Billing of membership {billing.membership_id} did not advance")
 
 
-def _claim_batch(as_of: date, skip: set[int]) -> list[MembershipBilling]:
+def due_batch(as_of: date, skip: set[int]) -> QuerySet[MembershipBilling]:
+    """The next batch of due memberships no other worker holds, to lock: in the order of
+    the index `membership_billing_due`, so each claim reads from the index's front."""
     query = MembershipBilling.objects.filter(next_bill_on__lte=as_of).exclude(pk__in=skip)
     if connection.features.has_select_for_update_skip_locked:
         query = query.select_for_update(skip_locked=True, of=("self",))
-    return list(query.order_by("next_bill_on", "id")[: settings.BILLING_BATCH_SIZE])
+    return query.order_by("next_bill_on", "id")[: settings.BILLING_BATCH_SIZE]
+
+
+def _claim_batch(as_of: date, skip: set[int]) -> list[MembershipBilling]:
+    return list(due_batch(as_of, skip))
 
 
 def billing_run_work(*, run: BillingRun) -> int:
