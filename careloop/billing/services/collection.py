@@ -10,6 +10,9 @@ the gateway about it by its key later and records what happened, never charging 
 """
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -117,13 +120,39 @@ def invoice_collect(
     return attempt_record_outcome(attempt=attempt, result=result)
 
 
+# The invoices issued at once inside a billing run's batch, for the run to charge.
+_charged_with_batch: ContextVar[list[int] | None] = ContextVar(
+    "careloop_charged_with_batch", default=None
+)
+
+
 def invoice_collect_after_commit(invoice: Invoice) -> None:
     """Charge a newly issued invoice once the transaction issuing it commits (the gateway
-    call must not hold its locks), when it still owes something after the payer's credit."""
-    if invoice.amount_due > 0:
-        transaction.on_commit(
-            partial(invoice_collect, invoice_id=invoice.pk, trigger=AttemptTrigger.AT_ONCE)
-        )
+    call must not hold its locks), when it still owes something after the payer's credit.
+    Inside `charged_with_the_batch` the caller charges it instead."""
+    if invoice.amount_due <= 0:
+        return
+    collected = _charged_with_batch.get()
+    if collected is not None:
+        collected.append(invoice.pk)
+        return
+    transaction.on_commit(
+        partial(invoice_collect, invoice_id=invoice.pk, trigger=AttemptTrigger.AT_ONCE)
+    )
+
+
+@contextmanager
+def charged_with_the_batch() -> Iterator[list[int]]:
+    """Leave the invoices issued at once meanwhile (a scheduled change's, a pause fee) to the
+    caller, a billing run's batch, which charges them after its commit with its own, in its
+    threads, and counts them. Yields their ids; an invoice of a savepoint that rolled back
+    stays listed, so the caller charges only those that exist."""
+    collected: list[int] = []
+    token = _charged_with_batch.set(collected)
+    try:
+        yield collected
+    finally:
+        _charged_with_batch.reset(token)
 
 
 # What an attempt left pending by a charge with no answer says until it is settled.

@@ -7,7 +7,8 @@ share one run (`careloop billing start`, `work`, `finish`):
 2. work (any number of workers at once): take the memberships whose next period has started,
    in batches locked with SKIP LOCKED so no two workers take the same one, apply their
    changes due and issue their invoices, each period on the terms it starts with, commit,
-   then charge them (concurrently: gateway latency, not the CPU, bounds a run). Plain
+   then charge them and the invoices the changes and pause fees issued at once
+   (concurrently: gateway latency, not the CPU, bounds a run). Plain
    renewals, most of a run, are issued and charged a batch at a time (renewal_batch.py,
    collection_batch.py; CARELOOP_BILLING_BATCH_PATH); the rest of a batch goes through the
    per-membership services in the same transaction;
@@ -47,6 +48,7 @@ from careloop.billing.models import (
 )
 from careloop.billing.services.collection import (
     NOT_SENT,
+    charged_with_the_batch,
     invoice_collect,
     payment_attempts_settle,
 )
@@ -196,7 +198,7 @@ def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
     while True:
         issued: list[Invoice] = []
         batch_issued: list[Invoice] = []
-        with transaction.atomic():
+        with charged_with_the_batch() as issued_at_once, transaction.atomic():
             claimed = _claim_batch(run.as_of, failed)
             if not claimed:
                 break
@@ -216,11 +218,23 @@ def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
                     _failed(run, billing, error, failed)
             seen += len(claimed)
             _count(run, memberships_seen=len(claimed))
+            issued += _issued_at_once(issued_at_once, issued)
             _issued(run, issued + batch_issued)
         crash_point("billing.batch_committed")
         _collect_batch([invoice.pk for invoice in batch_issued], run, charge_threads)
         _collect_all([invoice.pk for invoice in issued], run, charge_threads)
     return seen
+
+
+def _issued_at_once(invoice_ids: list[int], issued: list[Invoice]) -> list[Invoice]:
+    """The invoices the batch's changes and pause fees issued at once, but those already in
+    `issued` and those of a membership whose savepoint rolled back, in the order issued."""
+    known = {invoice.pk for invoice in issued}
+    wanted = [pk for pk in dict.fromkeys(invoice_ids) if pk not in known]
+    if not wanted:
+        return []
+    found = Invoice.objects.in_bulk(wanted)
+    return [found[pk] for pk in wanted if pk in found]
 
 
 def _failed(

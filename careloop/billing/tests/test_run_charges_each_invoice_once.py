@@ -14,10 +14,16 @@ from datetime import date
 
 import pytest
 
-from careloop.billing.models import AttemptStatus, InvoiceKind, InvoiceStatus, PaymentAttempt
+from careloop.billing.models import (
+    AttemptStatus,
+    AttemptTrigger,
+    InvoiceKind,
+    InvoiceStatus,
+    PaymentAttempt,
+)
 from careloop.billing.services.runs import billing_run
 from careloop.billing.tests.builders import DECLINING_CARD, committed, invoices_of, with_card
-from careloop.memberships.services.lifecycle import membership_pause
+from careloop.memberships.services.lifecycle import membership_change_interval, membership_pause
 from careloop.memberships.tests.lifecycle_builders import enroll, freeze_on, make_plan
 from careloop.testing.factories import make_patient
 
@@ -52,3 +58,39 @@ def test_a_declined_pause_fee_issued_by_a_run_is_charged_once(admin):
         date(2026, 3, 1),
     )
     assert (run.invoices_issued, run.amount_invoiced) == (1, 1_000)
+
+
+def test_a_run_charges_and_counts_the_invoice_a_change_it_applies_issues_at_once(admin):
+    """A change to annual billing scheduled for the end of January issues the year's invoice
+    (100000 from February 1) when the February 1 run applies it. The run charges it with the
+    batch's other invoices, once, and counts it; before, it was charged after the batch's
+    commit on its own, and the run counted neither."""
+    freeze_on(date(2026, 1, 1))
+    plan = make_plan(code="essentials", rank=1, monthly=10_000, annual=100_000)
+    ann = make_patient(given="Ann")
+    with_card(ann)
+    with committed():
+        membership = enroll(admin, plan, ann, start=date(2026, 1, 1))
+    freeze_on(date(2026, 1, 20))
+    with committed():
+        membership_change_interval(
+            actor=admin, membership=membership, interval="annual", at_period_end=True
+        )
+
+    freeze_on(date(2026, 2, 1))
+    with committed():
+        run = billing_run(as_of=date(2026, 2, 1))
+
+    year = invoices_of(membership)[-1]
+    assert (year.total, year.period_start, year.period_end) == (
+        100_000,
+        date(2026, 2, 1),
+        date(2027, 2, 1),
+    )
+    attempts = PaymentAttempt.objects.filter(invoice=year)
+    assert [(attempt.status, attempt.trigger) for attempt in attempts] == [
+        (AttemptStatus.SUCCEEDED, AttemptTrigger.RUN)
+    ]
+    run.refresh_from_db()
+    assert (run.invoices_issued, run.amount_invoiced) == (1, 100_000)
+    assert (run.charges_succeeded, run.amount_collected) == (1, 100_000)
