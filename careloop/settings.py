@@ -213,7 +213,7 @@ BILLING_CHARGE_CONCURRENCY = env_int("CARELOOP_BILLING_CHARGE_CONCURRENCY", 8)
 if BILLING_CHARGE_CONCURRENCY < 1:
     raise ConfigurationError("CARELOOP_BILLING_CHARGE_CONCURRENCY must be at least 1")
 # Memberships a billing worker locks and bills in one transaction before charging them.
-BILLING_BATCH_SIZE = env_int("CARELOOP_BILLING_BATCH_SIZE", 100)
+BILLING_BATCH_SIZE = env_int("CARELOOP_BILLING_BATCH_SIZE", 400)
 if BILLING_BATCH_SIZE < 1:
     raise ConfigurationError("CARELOOP_BILLING_BATCH_SIZE must be at least 1")
 # Plain renewals issued and charged a batch at a time (billing/services/renewal_batch.py);
