@@ -13,8 +13,9 @@ of rows (the driver parses a long one placeholder by placeholder, each time).
 
 `QuerySet.bulk_update` builds a Case/When expression per row and field and resolves each in
 Python; for a billing batch of a hundred invoices that compiling cost more than the rest of
-the batch's writes. `rows_update` writes the same UPDATE as plain SQL: a field with one value
-across the rows is set once, a field whose values differ by a CASE on the primary key.
+the batch's writes. `rows_update` writes the same UPDATE as plain SQL: on PostgreSQL joined to
+one array per column, elsewhere setting a field with one value across the rows once and a
+field whose values differ by a CASE on the primary key.
 """
 
 from collections.abc import Callable, Sequence
@@ -132,12 +133,17 @@ def rows_update(rows: Sequence[Model], fields: Sequence[str]) -> None:
     """Save `fields` of `rows` (all of one model), as `bulk_update(rows, fields)` would."""
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        _update_from_arrays(rows, fields)
+        return
     meta = rows[0]._meta
     quote = connection.ops.quote_name
     assert meta.pk is not None
     primary_key = quote(meta.pk.column)
+    key_to_database = _to_database(meta.pk)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
+        keys = [key_to_database(row.pk) for row in chunk]
         assignments: list[str] = []
         parameters: list[Any] = []
         for name in fields:
@@ -153,17 +159,49 @@ def rows_update(rows: Sequence[Model], fields: Sequence[str]) -> None:
                 parameters.append(values[0])
                 continue
             cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
-            choice = f"CASE {primary_key} {cases} END"
-            if connection.vendor == "postgresql":
-                # Parameters in a CASE have no type of their own on PostgreSQL.
-                choice = f"CAST({choice} AS {field.db_type(connection)})"
-            assignments.append(f"{column} = {choice}")
-            for row, value in zip(chunk, values, strict=True):
-                parameters += [row.pk, value]
-        keys = ", ".join(["%s"] * len(chunk))
+            assignments.append(f"{column} = CASE {primary_key} {cases} END")
+            for key, value in zip(keys, values, strict=True):
+                parameters += [key, value]
+        placeholders = ", ".join(["%s"] * len(chunk))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608 (names from the model, values bound)
-                f"WHERE {primary_key} IN ({keys})",
-                [*parameters, *(row.pk for row in chunk)],
+                f"WHERE {primary_key} IN ({placeholders})",
+                [*parameters, *keys],
             )
+
+
+def _update_from_arrays(rows: Sequence[Model], fields: Sequence[str]) -> None:
+    """`rows_update` on PostgreSQL: the keys and each field's new values go as one array per
+    column, joined to the table by key: a statement of the same few placeholders whatever
+    the number of rows."""
+    meta = rows[0]._meta
+    quote = connection.ops.quote_name
+    primary = meta.pk
+    assert primary is not None
+    changed = [meta.get_field(name) for name in fields]
+    columns: list[Field[Any, Any]] = [primary]
+    for field in changed:
+        assert isinstance(field, Field)
+        columns.append(field)
+    names = ["key"] + [f"value_{number}" for number in range(len(changed))]
+    arrays = ", ".join(
+        f"(%s)::{str(field.db_type(connection)).split('(')[0]}[]" for field in columns
+    )
+    table = quote(meta.db_table)
+    assignments = ", ".join(
+        f"{quote(str(field.column))} = given.{name}"
+        for field, name in zip(columns[1:], names[1:], strict=True)
+    )
+    parameters = [
+        [to_database(getattr(row, field.attname)) for row in rows]
+        for field, to_database in zip(
+            columns, [_to_database(field) for field in columns], strict=True
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM UNNEST({arrays}) "  # noqa: S608 (names from the model, values bound)
+            f"AS given({', '.join(names)}) WHERE {table}.{quote(str(primary.column))} = given.key",
+            parameters,
+        )
