@@ -19,12 +19,15 @@ field whose values differ by a CASE on the primary key.
 """
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import (
     BooleanField,
     CharField,
+    DateField,
+    DateTimeField,
     Field,
     ForeignKey,
     IntegerField,
@@ -113,7 +116,21 @@ def _to_database(field: Field[Any, Any]) -> Callable[[Any], Any]:
     target = field.target_field if isinstance(field, ForeignKey) else field
     if isinstance(target, _AS_THEY_ARE):
         return _as_it_is
-    return lambda value: field.get_db_prep_save(value, connection)
+
+    def prepared(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    if connection.vendor != "postgresql":
+        return prepared
+    # psycopg takes dates and aware date-times as they are, as Django gives them to it there;
+    # anything else (a naive date-time, a string) takes the field's way, warnings and all.
+    if isinstance(target, DateTimeField):
+        return lambda value: (
+            value if type(value) is datetime and value.tzinfo is not None else prepared(value)
+        )
+    if isinstance(target, DateField):
+        return lambda value: value if type(value) is date else prepared(value)
+    return prepared
 
 
 def _as_it_is(value: Any) -> Any:

@@ -1,12 +1,14 @@
 """rows_insert writes the rows bulk_create would, and gives each its primary key."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from django.utils import timezone
 
 from careloop.audit.models import AuditEvent, Outcome
 from careloop.billing.models import EntryKind, JournalEntry, JournalLine, Ledger
 from careloop.core.bulk import rows_insert
+from careloop.core.models import Holiday, PeriodicRun
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +89,26 @@ def test_a_row_assigned_before_it_was_inserted_is_referred_to_by_its_new_key() -
 
 def test_no_rows_insert_nothing() -> None:
     assert rows_insert([]) == []
+
+
+def test_dates_and_date_times_given_in_other_forms_are_stored_as_the_field_takes_them() -> None:
+    holidays = [
+        Holiday(date=date(2026, 12, 25), name="Christmas Day"),
+        Holiday(date=datetime(2026, 12, 26, 9, 30), name="Boxing Day"),
+        Holiday(date="2027-01-01", name="New Year's Day"),
+    ]
+    naive = datetime(2026, 12, 1, 6, 0)
+    runs = [PeriodicRun(name="billing", slot_start=naive, enqueued_at=AT)]
+
+    rows_insert(holidays)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        rows_insert(runs)
+
+    assert list(Holiday.objects.order_by("date").values_list("date", flat=True)) == [
+        date(2026, 12, 25),
+        date(2026, 12, 26),
+        date(2027, 1, 1),
+    ]
+    stored = PeriodicRun.objects.get()
+    assert stored.slot_start == timezone.make_aware(naive)
+    assert stored.enqueued_at == AT
