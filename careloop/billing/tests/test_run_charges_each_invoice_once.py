@@ -1,4 +1,5 @@
-"""A billing run charges each invoice it issues once, whoever else was asked to collect it.
+"""A billing run charges each invoice it issues once, whoever else was asked to collect it,
+and counts it.
 
 A paused membership's monthly pause fee is issued by the run and also handed to collection
 after commit by the billing of the pause (membership_billing.py). With a declining card that
@@ -30,13 +31,19 @@ from careloop.testing.factories import make_patient
 pytestmark = pytest.mark.django_db
 
 
-def test_a_declined_pause_fee_issued_by_a_run_is_charged_once(admin):
+def _ann_enrolled(admin, **plan_fields):
+    """Ann on Essentials at 10000 a month from January 1 2026, her card paying."""
     freeze_on(date(2026, 1, 1))
-    plan = make_plan(code="essentials", rank=1, monthly=10_000, pause_fee_per_month=1_000)
+    plan = make_plan(code="essentials", rank=1, monthly=10_000, **plan_fields)
     ann = make_patient(given="Ann")
     with_card(ann)
     with committed():
         membership = enroll(admin, plan, ann, start=date(2026, 1, 1))
+    return ann, membership
+
+
+def test_a_declined_pause_fee_issued_by_a_run_is_charged_once(admin):
+    ann, membership = _ann_enrolled(admin, pause_fee_per_month=1_000)
     freeze_on(date(2026, 1, 31))
     with committed():
         membership_pause(actor=admin, membership=membership, resumes_on=date(2026, 4, 15))
@@ -65,12 +72,7 @@ def test_a_run_charges_and_counts_the_invoice_a_change_it_applies_issues_at_once
     (100000 from February 1) when the February 1 run applies it. The run charges it with the
     batch's other invoices, once, and counts it; before, it was charged after the batch's
     commit on its own, and the run counted neither."""
-    freeze_on(date(2026, 1, 1))
-    plan = make_plan(code="essentials", rank=1, monthly=10_000, annual=100_000)
-    ann = make_patient(given="Ann")
-    with_card(ann)
-    with committed():
-        membership = enroll(admin, plan, ann, start=date(2026, 1, 1))
+    _, membership = _ann_enrolled(admin, annual=100_000)
     freeze_on(date(2026, 1, 20))
     with committed():
         membership_change_interval(
