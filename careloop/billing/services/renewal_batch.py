@@ -16,7 +16,6 @@ membership period still stands behind it: should an insert be refused, the batch
 savepoint rolls back and the caller bills its memberships one by one.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -47,7 +46,6 @@ from careloop.billing.services.invoices import (
 from careloop.billing.services.journal import NewEntry, journal_post_many
 from careloop.core import clock
 from careloop.core.bulk import rows_insert, rows_update
-from careloop.memberships.models import Membership, MembershipMember
 from careloop.memberships.periods import Period
 from careloop.memberships.selectors.billing import (
     BillingTerms,
@@ -79,40 +77,28 @@ def plain_renewals(
         and billing.member_account_id is None
         and billing.next_bill_on is not None
     ]
-    memberships = {
-        membership.pk: membership
-        for membership in Membership.objects.select_related("plan").filter(
-            pk__in=[billing.membership_id for billing in candidates]
-        )
-    }
-    plain: list[MembershipBilling] = []
-    for billing in candidates:
-        membership = memberships[billing.membership_id]
-        if (
-            membership.status in BILLABLE
-            and membership.sponsor_id is None
-            and membership.plan.renews
-        ):
-            plain.append(billing)
     terms = memberships_billing_terms(
         days={
-            billing.membership_id: billing.next_bill_on for billing in plain if billing.next_bill_on
+            billing.membership_id: billing.next_bill_on
+            for billing in candidates
+            if billing.next_bill_on
         }
     )
     plain = [
-        billing for billing in plain if terms[billing.membership_id].current_period.end > as_of
+        billing for billing in candidates if _renews_plainly(terms[billing.membership_id], as_of)
     ]
     taken = {billing.pk for billing in plain}
     rest = [billing for billing in billings if billing.pk not in taken]
     if not plain:
         return [], rest
-    names = _names([billing.membership_id for billing in plain])
     charges = {
         billing.membership_id: member_charges(
             terms=terms[billing.membership_id],
             window=terms[billing.membership_id].current_period,
-            names=names[billing.membership_id],
-            plan_name=memberships[billing.membership_id].plan.name,
+            names={
+                member.patient_id: member.name for member in terms[billing.membership_id].members
+            },
+            plan_name=terms[billing.membership_id].plan_name,
         )
         for billing in plain
     }
@@ -123,7 +109,7 @@ def plain_renewals(
     overage = _overage_lines(
         {
             billing.membership_id: Period(
-                memberships[billing.membership_id].start_date,
+                terms[billing.membership_id].start_date,
                 terms[billing.membership_id].current_period.start,
             )
             for billing in plain
@@ -142,14 +128,14 @@ def plain_renewals(
     return renewals, rest
 
 
-def _names(membership_ids: list[int]) -> dict[int, dict[int, str]]:
-    """Each membership's members' names by patient, as `membership_billing._names` reads them."""
-    names: dict[int, dict[int, str]] = defaultdict(dict)
-    for row in MembershipMember.objects.filter(membership_id__in=membership_ids).select_related(
-        "patient"
-    ):
-        names[row.membership_id][row.patient_id] = row.patient.full_name
-    return names
+def _renews_plainly(terms: BillingTerms, as_of: date) -> bool:
+    """Billable, its own payer's alone, on a plan that renews, with one period to bill."""
+    return (
+        terms.status in BILLABLE
+        and terms.sponsor is None
+        and terms.plan_renews
+        and terms.current_period.end > as_of
+    )
 
 
 def _overage_lines(periods: dict[int, Period]) -> dict[int, list[DraftLine]]:

@@ -2,14 +2,15 @@
 
 Billing (a separate app) never reads membership tables directly; it calls these functions:
 
-- `membership_billing_terms(membership=..., on=day)` -> `BillingTerms`: the price version
-  the membership pays (amounts per interval in minor units: primary, each additional adult,
-  each child, the child age limit, the enrollment fee), the interval and its length in months,
-  the anchor (`anchor_date`, `anchor_day`: periods step from the anchor date on the anchor day,
-  clamped in short months; a later anchor than the start date makes [start, anchor) a stub
-  period), the billing period containing `on`, the household on that day (each member's role,
-  age at the period start, joined/left dates for proration and the amount the member adds),
-  the period amount before proration, the sponsor's share of it, the status and whether it
+- `membership_billing_terms(membership=..., on=day)` -> `BillingTerms`: the plan (code,
+  name, whether it renews), the price version the membership pays (amounts per interval in
+  minor units: primary, each additional adult, each child, the child age limit, the
+  enrollment fee), the interval and its length in months, the anchor (`anchor_date`,
+  `anchor_day`: periods step from the anchor date on the anchor day, clamped in short
+  months; a later anchor than the start date makes [start, anchor) a stub period), the
+  billing period containing `on`, the household on that day (each member's name, role, age
+  at the period start, joined/left dates for proration and the amount the member adds), the
+  period amount before proration, the sponsor's share of it, the status and whether it
   covers, the pause and cancellation dates, and the scheduled changes with their typed
   details (careloop.memberships.changes), so billing can prorate an upgrade or stop renewing
   at a scheduled cancellation.
@@ -64,6 +65,7 @@ class BillingPrice:
 @dataclass(frozen=True)
 class BillingMember:
     patient_id: int
+    name: str
     role: MemberRole
     age_at_period_start: int
     joined_on: date
@@ -96,6 +98,8 @@ class BillingTerms:
     covering: bool
     plan_id: int
     plan_code: str
+    plan_name: str
+    plan_renews: bool
     interval: Interval
     interval_months: int
     start_date: date
@@ -214,6 +218,7 @@ def _terms(
     members = tuple(
         BillingMember(
             patient_id=row.patient_id,
+            name=row.patient.full_name,
             role=MemberRole(row.role),
             age_at_period_start=row.patient.age_on(period.start),
             joined_on=row.joined_on,
@@ -262,6 +267,8 @@ def _terms(
         covering=covering,
         plan_id=membership.plan_id,
         plan_code=membership.plan.code,
+        plan_name=membership.plan.name,
+        plan_renews=membership.plan.renews,
         interval=interval,
         interval_months=INTERVAL_MONTHS[interval],
         start_date=membership.start_date,

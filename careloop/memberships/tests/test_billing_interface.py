@@ -74,6 +74,16 @@ def test_billing_reads_the_household_terms_and_the_scheduled_upgrade(front_desk,
         (MemberRole.ADULT, 41, 5_000),
         (MemberRole.CHILD, 10, 2_500),
     ]
+    assert [m.name for m in terms.members] == [
+        head.full_name,
+        partner.full_name,
+        child.full_name,
+    ]
+    assert (terms.plan_code, terms.plan_name, terms.plan_renews) == (
+        "essentials",
+        "Essentials",
+        True,
+    )
     assert (terms.period_amount, terms.payer_amount, terms.sponsor) == (17_500, 17_500, None)
     assert terms.payer_patient_id == head.id
     assert [(c.kind, c.effective_on) for c in terms.scheduled_changes] == [
