@@ -5,11 +5,11 @@ before it has statistics for the table (a table that fills up during a run).
 
 `rows_insert` writes new rows as `QuerySet.bulk_create` does, in fewer Python steps: Django
 prepares every value of every row through the field's whole save path and compiles a
-placeholder per value, which cost a billing batch more than the database took to insert.
+parameter marker per value, which cost a billing batch more than the database took to insert.
 Here each field's way to a database value is chosen once per insert, and integers, strings
 and booleans, which the driver takes as they are, are passed as they are; on PostgreSQL the
 values go as one array per column, so the statement's text stays short whatever the number
-of rows (the driver parses a long one placeholder by placeholder, each time).
+of rows (the driver parses a long one marker by marker, each time).
 
 `QuerySet.bulk_update` builds a Case/When expression per row and field and resolves each in
 Python; for a billing batch of a hundred invoices that compiling cost more than the rest of
@@ -66,8 +66,9 @@ def rows_insert(rows: Sequence[RowModel]) -> list[RowModel]:
         for field in meta.concrete_fields
         if not (field is primary and getattr(rows[0], primary.attname) is None)
     ]
-    stamped = any(getattr(field, "auto_now", False) for field in fields) or any(
-        getattr(field, "auto_now_add", False) for field in fields
+    stamped = any(
+        getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        for field in fields
     )
     db_types = [field.db_type(connection) for field in fields]
     if stamped or None in db_types or not connection.features.can_return_rows_from_bulk_insert:
@@ -81,8 +82,8 @@ def rows_insert(rows: Sequence[RowModel]) -> list[RowModel]:
     returning = f"RETURNING {quote(primary.column)}"
     columns = len(fields)
     # On PostgreSQL a column of values per parameter, as Django's bulk_create does there: a
-    # statement of the same few placeholders whatever the number of rows.
-    unnest = ", ".join(f"(%s)::{str(db_type).split('(')[0]}[]" for db_type in db_types)
+    # statement of the same few parameters whatever the number of rows.
+    unnest = ", ".join(_array_of(db_type) for db_type in db_types)
     one = "(" + ", ".join(["%s"] * columns) + ")"
     size = connection.ops.bulk_batch_size(fields, rows) or len(rows)
     for start in range(0, len(rows), size):
@@ -106,6 +107,12 @@ def rows_insert(rows: Sequence[RowModel]) -> list[RowModel]:
             row._state.adding = False
             row._state.db = connection.alias
     return list(rows)
+
+
+def _array_of(db_type: str | None) -> str:
+    """A parameter taken as an array of the column's type, its size left out (varchar[],
+    not varchar(20)[]), as Django's bulk_create writes it on PostgreSQL."""
+    return f"(%s)::{str(db_type).split('(')[0]}[]"
 
 
 _AS_THEY_ARE = (IntegerField, CharField, TextField, BooleanField)
@@ -179,18 +186,18 @@ def rows_update(rows: Sequence[Model], fields: Sequence[str]) -> None:
             assignments.append(f"{column} = CASE {primary_key} {cases} END")
             for key, value in zip(keys, values, strict=True):
                 parameters += [key, value]
-        placeholders = ", ".join(["%s"] * len(chunk))
+        markers = ", ".join(["%s"] * len(chunk))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608 (names from the model, values bound)
-                f"WHERE {primary_key} IN ({placeholders})",
+                f"WHERE {primary_key} IN ({markers})",
                 [*parameters, *keys],
             )
 
 
 def _update_from_arrays(rows: Sequence[Model], fields: Sequence[str]) -> None:
     """`rows_update` on PostgreSQL: the keys and each field's new values go as one array per
-    column, joined to the table by key: a statement of the same few placeholders whatever
+    column, joined to the table by key: a statement of the same few parameters whatever
     the number of rows."""
     meta = rows[0]._meta
     quote = connection.ops.quote_name
@@ -202,9 +209,7 @@ def _update_from_arrays(rows: Sequence[Model], fields: Sequence[str]) -> None:
         assert isinstance(field, Field)
         columns.append(field)
     names = ["key"] + [f"value_{number}" for number in range(len(changed))]
-    arrays = ", ".join(
-        f"(%s)::{str(field.db_type(connection)).split('(')[0]}[]" for field in columns
-    )
+    arrays = ", ".join(_array_of(field.db_type(connection)) for field in columns)
     table = quote(meta.db_table)
     assignments = ", ".join(
         f"{quote(str(field.column))} = given.{name}"

@@ -9,6 +9,7 @@ ask a real gateway.
 import secrets
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 
@@ -104,10 +105,8 @@ def _remember(**fields: object) -> SandboxRecord:
     transactions, so the row commits at once, as a real gateway's record would; inside a
     transaction (the demo's seeding, tests) it takes a savepoint, so that a key refused as
     already used leaves that transaction usable."""
-    if connection.in_atomic_block:
-        with transaction.atomic():
-            return SandboxRecord.objects.create(created_at=clock.now(), **fields)
-    return SandboxRecord.objects.create(created_at=clock.now(), **fields)
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        return SandboxRecord.objects.create(created_at=clock.now(), **fields)
 
 
 class SandboxGateway:

@@ -175,10 +175,6 @@ def due_batch(as_of: date, skip: set[int]) -> QuerySet[MembershipBilling]:
     return query.order_by("next_bill_on", "id")[: settings.BILLING_BATCH_SIZE]
 
 
-def _claim_batch(as_of: date, skip: set[int]) -> list[MembershipBilling]:
-    return list(due_batch(as_of, skip))
-
-
 def billing_run_work(*, run: BillingRun) -> int:
     """Take due memberships in batches until none is left, issue and charge their invoices;
     any number of workers may call this for the same run. Returns how many memberships this
@@ -199,7 +195,7 @@ def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
         issued: list[Invoice] = []
         batch_issued: list[Invoice] = []
         with charged_with_the_batch() as issued_at_once, transaction.atomic():
-            claimed = _claim_batch(run.as_of, failed)
+            claimed = list(due_batch(run.as_of, failed))
             if not claimed:
                 break
             crash_point("billing.batch_claimed")
