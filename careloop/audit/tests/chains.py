@@ -6,10 +6,9 @@ from careloop.audit.services import audit_record
 
 
 def write_chain(actor: User, count: int = 5) -> list[AuditEvent]:
-    return [
+    for number in range(1, count + 1):
         audit_record(action="patient.view", actor=actor, patient_id=number, object_id=number)
-        for number in range(1, count + 1)
-    ]
+    return list(AuditEvent.objects.order_by("sequence"))
 
 
 def swap_columns(first: int, second: int, columns: list[str]) -> None:

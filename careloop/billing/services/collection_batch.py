@@ -26,7 +26,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 
-from careloop.audit.services import audit_record_many
+from careloop.audit.services import audit_held, audit_record_many
 from careloop.billing.gateways import gateway_for
 from careloop.billing.gateways.base import ChargeResult, ChargeStatus
 from careloop.billing.models import (
@@ -175,8 +175,9 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
     One transaction writes the charges that went through for an active membership and the
     declined or failed charges with a retry to come, most of a batch. It locks the attempts,
     then the invoices, then the declined invoices' memberships, each in id order and all
-    before it writes anything (the audit chain's head is locked by the first audit event),
-    so two workers, or a worker and staff changing a membership, cannot deadlock. Only the
+    before it writes anything, and the audit chain's head last, when its events are
+    appended at the end (`audit_held`), so two workers, or a worker and staff changing a
+    membership, cannot deadlock. Only the
     membership rows are locked, not their plan and price rows: every worker's invoice lines
     refer to those, and a batch that held them made two workers deadlock. What is left, a
     payment that activates or recovers a membership and a decline after the last retry (the
@@ -185,7 +186,7 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
     """
     answered = dict(zip((attempt.pk for attempt in attempts), results, strict=True))
     by_pk = {attempt.pk: attempt for attempt in attempts}
-    with transaction.atomic():
+    with transaction.atomic(), audit_held():
         # The ids alone: the attempts in hand are this process's, written in step 1.
         pending = [
             by_pk[pk]

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 
 from careloop.accounts.models import User
+from careloop.audit.services import audit_held
 from careloop.billing.errors import BillingRunFinished
 from careloop.billing.links import links_load
 from careloop.billing.models import (
@@ -194,7 +195,7 @@ def _work(run: BillingRun, charge_threads: "ChargeThreads") -> int:
     while True:
         issued: list[Invoice] = []
         batch_issued: list[Invoice] = []
-        with charged_with_the_batch() as issued_at_once, transaction.atomic():
+        with charged_with_the_batch() as issued_at_once, transaction.atomic(), audit_held():
             claimed = list(due_batch(run.as_of, failed))
             if not claimed:
                 break
