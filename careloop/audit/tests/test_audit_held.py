@@ -64,9 +64,13 @@ def test_events_of_a_savepoint_that_rolled_back_are_dropped(admin):
 
 
 def test_an_error_leaving_the_block_records_nothing(admin):
-    with pytest.raises(RuntimeError), transaction.atomic(), audit_held():
-        _record(admin, 1)
-        raise RuntimeError("the batch failed")
+    def failing_batch() -> None:
+        with transaction.atomic(), audit_held():
+            _record(admin, 1)
+            raise RuntimeError("the batch failed")
+
+    with pytest.raises(RuntimeError):
+        failing_batch()
 
     assert _stored() == []
     _record(admin, 2)
@@ -86,9 +90,8 @@ def test_an_inner_block_leaves_its_events_to_the_outer_one(admin):
 
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_it_is_refused(admin):
-    with pytest.raises(RuntimeError, match="inside a transaction"):
-        with audit_held():
-            pass
+    with pytest.raises(RuntimeError, match="inside a transaction"), audit_held():
+        pass
 
 
 @pytest.mark.django_db(transaction=True)
