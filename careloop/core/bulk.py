@@ -22,7 +22,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import (
     BooleanField,
     CharField,
@@ -35,6 +37,7 @@ from django.db.models import (
     Q,
     TextField,
 )
+from psycopg.types.array import ListBinaryDumper
 
 RowModel = TypeVar("RowModel", bound=Model)
 
@@ -66,15 +69,72 @@ def rows_insert(rows: Sequence[RowModel]) -> list[RowModel]:
         for field in meta.concrete_fields
         if not (field is primary and getattr(rows[0], primary.attname) is None)
     ]
+    if not _insertable(fields):
+        return type(rows[0])._default_manager.bulk_create(rows)
+    keys = _insert(meta, fields, [[_value(row, field) for field in fields] for row in rows])
+    for row, key in zip(rows, keys, strict=True):
+        setattr(row, primary.attname, key)
+        row._state.adding = False
+        row._state.db = connection.alias
+    return list(rows)
+
+
+def values_insert(
+    model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[Any]:
+    """Insert rows given as values, one per field named (a foreign key by its attribute,
+    `invoice_id`), the model's defaults for its other fields, as `bulk_create` of the
+    instances they make would; returns the new primary keys, in order. No model instance is
+    made: for a billing batch's journal, two entries and four lines a membership, making
+    them cost more Python time than writing the rows."""
+    if not rows:
+        return []
+    meta = model._meta
+    primary = meta.pk
+    assert primary is not None
+    given = [meta.get_field(name) for name in names]
+    others = [
+        field for field in meta.concrete_fields if field is not primary and field not in given
+    ]
+    fields: list[Field[Any, Any]] = [field for field in given + others if isinstance(field, Field)]
+    if len(fields) != len(given) + len(others) or not _insertable(fields):
+        made = [model(**dict(zip(names, row, strict=True))) for row in rows]
+        return [row.pk for row in model._default_manager.bulk_create(made)]
+    # A default that is a function (dict, now) is called for each row, as for each instance.
+    called = [field.has_default() and callable(field.default) for field in others]
+    fixed = [
+        None if call else field.get_default() for field, call in zip(others, called, strict=True)
+    ]
+    return _insert(
+        meta,
+        fields,
+        [
+            [
+                *row,
+                *(
+                    field.get_default() if call else value
+                    for field, call, value in zip(others, called, fixed, strict=True)
+                ),
+            ]
+            for row in rows
+        ],
+    )
+
+
+def _insertable(fields: Sequence[Field[Any, Any]]) -> bool:
+    """Whether `_insert` writes these fields as Django would: none sets its own value on
+    save, each has a column type, and the database returns the new keys."""
     stamped = any(
         getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         for field in fields
     )
-    db_types = [field.db_type(connection) for field in fields]
-    if stamped or None in db_types or not connection.features.can_return_rows_from_bulk_insert:
-        # Fields that set their own value on save or have no column type of their own, or a
-        # database that cannot return the new keys: Django's way.
-        return type(rows[0])._default_manager.bulk_create(rows)
+    typed = all(field.db_type(connection) is not None for field in fields)
+    return not stamped and typed and connection.features.can_return_rows_from_bulk_insert
+
+
+def _insert(meta: Any, fields: Sequence[Field[Any, Any]], rows: list[list[Any]]) -> list[Any]:
+    """One INSERT per chunk of `rows` (values in the order of `fields`); the new keys."""
+    primary = meta.pk
     prepare = [_to_database(field) for field in fields]
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in fields)
@@ -83,15 +143,16 @@ def rows_insert(rows: Sequence[RowModel]) -> list[RowModel]:
     columns = len(fields)
     # On PostgreSQL a column of values per parameter, as Django's bulk_create does there: a
     # statement of the same few parameters whatever the number of rows.
-    unnest = ", ".join(_array_of(db_type) for db_type in db_types)
+    unnest = ", ".join(_array_of(field.db_type(connection)) for field in fields)
     one = "(" + ", ".join(["%s"] * columns) + ")"
-    size = connection.ops.bulk_batch_size(fields, rows) or len(rows)
+    size = connection.ops.bulk_batch_size(list(fields), rows) or len(rows)
+    keys: list[Any] = []
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]
         values = [
-            to_database(_value(row, field))
+            to_database(value)
             for row in chunk
-            for field, to_database in zip(fields, prepare, strict=True)
+            for value, to_database in zip(row, prepare, strict=True)
         ]
         if connection.vendor == "postgresql":
             sql = f"{insert} SELECT * FROM UNNEST({unnest}) {returning}"  # noqa: S608 (names from the model, values bound)
@@ -99,14 +160,29 @@ def rows_insert(rows: Sequence[RowModel]) -> list[RowModel]:
         else:
             sql = f"{insert} VALUES {', '.join([one] * len(chunk))} {returning}"
             parameters = values
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(sql, parameters)
-            keys = [key for (key,) in cursor.fetchall()]
-        for row, key in zip(chunk, keys, strict=True):
-            setattr(row, primary.attname, key)
-            row._state.adding = False
-            row._state.db = connection.alias
-    return list(rows)
+            keys += [key for (key,) in cursor.fetchall()]
+    return keys
+
+
+def _cursor() -> CursorWrapper:
+    """Django's cursor, but on PostgreSQL one that sends the parameters apart from the
+    statement, lists as binary arrays. Django's own cursor writes every parameter into the
+    statement's text, and quotes an array element by element (a regular expression each):
+    for a batch's columns of values that cost four times the Python time of sending them
+    bound. Django's wrapper stays around it, for its error classes, query log and
+    execute wrappers."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    # Prepared statements stay as the connection has them (Django: none, for poolers).
+    bound: Any = psycopg.Cursor(connection.connection)  # Django's stubs want its wrapper
+    bound.adapters.register_dumper(list, ListBinaryDumper)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(bound)
+    return connection.make_cursor(bound)
 
 
 def _array_of(db_type: str | None) -> str:
@@ -221,7 +297,7 @@ def _update_from_arrays(rows: Sequence[Model], fields: Sequence[str]) -> None:
             columns, [_to_database(field) for field in columns], strict=True
         )
     ]
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} FROM UNNEST({arrays}) "  # noqa: S608 (names from the model, values bound)
             f"AS given({', '.join(names)}) WHERE {table}.{quote(str(primary.column))} = given.key",

@@ -13,7 +13,7 @@ from careloop.billing.models import (
     Refund,
 )
 from careloop.core import clock
-from careloop.core.bulk import rows_insert
+from careloop.core.bulk import values_insert
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class NewEntry:
     attempt: PaymentAttempt | None = None
 
 
-def journal_post_many(entries: list[NewEntry]) -> list[JournalEntry]:
+def journal_post_many(entries: list[NewEntry]) -> None:
     """Write many balanced entries in two inserts (entries, then their lines): a billing
     run's batch. Each entry is what `journal_post(..., new_key=True)` would write; an entry
     that does not balance refuses the whole batch before anything is written."""
@@ -93,27 +93,33 @@ def journal_post_many(entries: list[NewEntry]) -> list[JournalEntry]:
         if sum(posting.amount for posting in postings) != 0:
             raise ValueError(f"Journal entry {new.key} does not balance: {postings}")
         kept.append(postings)
-    written = rows_insert(
+    written = values_insert(
+        JournalEntry,
+        ["kind", "key", "currency", "occurred_at", "memo", "invoice_id", "attempt_id"],
         [
-            JournalEntry(
-                kind=new.kind,
-                key=new.key,
-                currency=new.currency,
-                occurred_at=now,
-                memo=new.memo[:200],
-                invoice=new.invoice,
-                attempt=new.attempt,
+            (
+                new.kind,
+                new.key,
+                new.currency,
+                now,
+                new.memo[:200],
+                None if new.invoice is None else new.invoice.pk,
+                None if new.attempt is None else new.attempt.pk,
             )
             for new in entries
-        ]
+        ],
     )
-    rows_insert(
+    values_insert(
+        JournalLine,
+        ["entry_id", "ledger", "account_id", "amount"],
         [
-            JournalLine(
-                entry=entry, ledger=posting.ledger, account=posting.account, amount=posting.amount
+            (
+                entry,
+                posting.ledger,
+                None if posting.account is None else posting.account.pk,
+                posting.amount,
             )
             for entry, postings in zip(written, kept, strict=True)
             for posting in postings
-        ]
+        ],
     )
-    return written

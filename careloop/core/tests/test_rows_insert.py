@@ -112,3 +112,15 @@ def test_dates_and_date_times_given_in_other_forms_are_stored_as_the_field_takes
     stored = PeriodicRun.objects.get()
     assert stored.slot_start == timezone.make_aware(naive)
     assert stored.enqueued_at == AT
+
+
+def test_text_that_array_syntax_would_have_to_escape_is_stored_as_given() -> None:
+    awkward = ['say "hello"', "back\\slash", "a, b", "{braces}", "NULL", "", "line\nbreak"]
+    inserted = rows_insert(
+        [Holiday(date=date(2026, 12, day), name=name) for day, name in enumerate(awkward, start=1)]
+    )
+
+    assert [holiday.pk for holiday in inserted] == sorted(
+        Holiday.objects.values_list("pk", flat=True)
+    )
+    assert list(Holiday.objects.order_by("date").values_list("name", flat=True)) == awkward
