@@ -9,7 +9,9 @@ parameter marker per value, which cost a billing batch more than the database to
 Here each field's way to a database value is chosen once per insert, and integers, strings
 and booleans, which the driver takes as they are, are passed as they are; on PostgreSQL the
 values go as one array per column, so the statement's text stays short whatever the number
-of rows (the driver parses a long one marker by marker, each time).
+of rows (the driver parses a long one marker by marker, each time), bound on the server as
+binary arrays. `values_insert` does the same for rows given as values, without the model
+instances.
 
 `QuerySet.bulk_update` builds a Case/When expression per row and field and resolves each in
 Python; for a billing batch of a hundred invoices that compiling cost more than the rest of
