@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from careloop.core import clock
 from careloop.demo.seed import demo_seed
 
 HERE = Path(__file__).parent
@@ -33,8 +34,11 @@ def demo_clinic(
 ) -> Iterator[None]:
     # The demo's message attachments are written to a folder of this run, not the data folder.
     attachments = tmp_path_factory.mktemp("demo-attachments")
+    # The clock stays at the instant seeding began, for the seeding and for every test that
+    # looks at the clinic: a run of the suite that crosses the clinic's midnight would
+    # otherwise look for tomorrow's bills and grants in a clinic seeded today.
     with (
-        override_settings(MESSAGING_ATTACHMENT_DIR=attachments),
+        override_settings(MESSAGING_ATTACHMENT_DIR=attachments, CLOCK_AT=clock.now()),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
