@@ -177,12 +177,12 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
     then the invoices, then the declined invoices' memberships, each in id order and all
     before it writes anything, and the audit chain's head last, when its events are
     appended at the end (`audit_held`), so two workers, or a worker and staff changing a
-    membership, cannot deadlock. Only the
-    membership rows are locked, not their plan and price rows: every worker's invoice lines
-    refer to those, and a batch that held them made two workers deadlock. What is left, a
-    payment that activates or recovers a membership and a decline after the last retry (the
-    clinic's final policy), goes through `attempt_record_outcome` one by one after commit,
-    each in its own transaction, as an invoice charged on its own does.
+    membership, cannot deadlock. Only the membership rows are locked, not their plan and
+    price rows: every worker's invoice lines refer to those, and a batch that held them made
+    two workers deadlock. What is left, a payment that activates or recovers a membership
+    and a decline after the last retry (the clinic's final policy), goes through
+    `attempt_record_outcome` one by one after commit, each in its own transaction, as an
+    invoice charged on its own does.
     """
     answered = dict(zip((attempt.pk for attempt in attempts), results, strict=True))
     by_pk = {attempt.pk: attempt for attempt in attempts}
