@@ -15,6 +15,17 @@ class SexAtBirth(models.TextChoices):
     DECLINED = "declined", "Prefers not to say"
 
 
+def full_name(given: str, family: str) -> str:
+    """A patient's name as Careloop shows it: legal given name, then family name."""
+    return f"{given} {family}"
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Whole years of age on `day` (a 29 February birthday counts from 1 March)."""
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
 class Household(models.Model):
     """People who share a membership and a payer, e.g. a family; one member is its head."""
 
@@ -84,12 +95,11 @@ class Patient(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.legal_given_name} {self.legal_family_name}"
+        return full_name(self.legal_given_name, self.legal_family_name)
 
     def age_on(self, day: date) -> int:
         """Whole years of age on `day` (a 29 February birthday counts from 1 March)."""
-        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
-        return day.year - self.date_of_birth.year - before_birthday
+        return age_on(self.date_of_birth, day)
 
     @property
     def mobile_phone_display(self) -> str:

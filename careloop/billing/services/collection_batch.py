@@ -197,11 +197,14 @@ def _outcomes_record(attempts: list[PaymentAttempt], results: list[ChargeResult]
         ]
         invoices = {
             invoice.pk: invoice
-            for invoice in Invoice.objects.select_for_update(of=("self",))
-            .select_related("account")
+            for invoice in Invoice.objects.select_for_update()
             .filter(pk__in=[attempt.invoice_id for attempt in pending])
             .order_by("id")
         }
+        # The payer's account, read with the invoice in step 1, is the attempt's: not read
+        # again for every invoice of the batch.
+        for attempt in pending:
+            invoices[attempt.invoice_id].account = attempt.account
         active = set(
             Invoice.objects.filter(
                 pk__in=list(invoices), membership__status=MembershipStatus.ACTIVE

@@ -193,13 +193,13 @@ def membership_billing_change(event: MembershipChanged) -> Issued | None:
         if billing.billed_through is not None and day < billing.billed_through
         else None
     )
-    names = _names(membership)
     if action == Action.END:
         _save(billing, billed_through=billing.billed_through, next_bill_on=None)
         return None
     if action in TERM_CHANGES:
         if billed is None or MembershipStatus(membership.status) not in BILLABLE:
-            return None
+            return None  # nothing billed beyond the change's day: nothing to prorate
+        names = _names(membership)
         terms = membership_billing_terms(membership=membership, on=day)
         wanted = member_charges(
             terms=terms, window=billed, names=names, plan_name=membership.plan.name
@@ -212,6 +212,7 @@ def membership_billing_change(event: MembershipChanged) -> Issued | None:
             membership=membership, charges=new_charges, period=billed, renewing=False
         )
         return _issue_change(billing, membership, event, lines)
+    names = _names(membership)
     if action == Action.CHANGE_INTERVAL:
         return _interval_change(billing, membership, day, billed, names)
     if action == Action.PAUSE:

@@ -3,17 +3,38 @@
 from datetime import date, timedelta
 
 from careloop.billing.links import card_update_url
-from careloop.billing.models import MembershipBilling, PaymentMethod
+from careloop.billing.models import BillingAccount, MembershipBilling, PaymentMethod
 from careloop.billing.services.dunning import billing_settings
 from careloop.billing.services.notices import clinic_name, notice_send
 from careloop.memberships.models import MembershipStatus
 from careloop.memberships.periods import Interval
 
 RENEWING = [MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE]
+CARDS_PER_QUERY = 5_000
 
 
 def _day(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
+
+
+def _payer(billing: MembershipBilling) -> BillingAccount:
+    """The account a membership's notices go to: the member's own when it is sponsored."""
+    return billing.member_account or billing.account
+
+
+def _default_cards(account_ids: set[int]) -> dict[int, PaymentMethod]:
+    """The default card on file of each account that has one, read a slice of accounts at a
+    time (a run's day may look at most of the clinic's payers)."""
+    cards: dict[int, PaymentMethod] = {}
+    ids = sorted(account_ids)
+    for start in range(0, len(ids), CARDS_PER_QUERY):
+        for method in PaymentMethod.objects.filter(
+            account_id__in=ids[start : start + CARDS_PER_QUERY],
+            is_default=True,
+            removed_at__isnull=True,
+        ).order_by("id"):
+            cards.setdefault(method.account_id, method)
+    return cards
 
 
 def renewal_notices_send(*, as_of: date) -> int:
@@ -24,18 +45,28 @@ def renewal_notices_send(*, as_of: date) -> int:
     sent = 0
     notice_days = policy.renewal_notices
     horizon = max([*notice_days, policy.card_expiry_notice_days, 0])
-    due = MembershipBilling.objects.filter(
-        next_bill_on__gt=as_of,
-        next_bill_on__lte=as_of + timedelta(days=horizon),
-        membership__status__in=RENEWING,
-    ).select_related("membership", "membership__plan", "account")
+    due = list(
+        MembershipBilling.objects.filter(
+            next_bill_on__gt=as_of,
+            next_bill_on__lte=as_of + timedelta(days=horizon),
+            membership__status__in=RENEWING,
+        ).select_related("membership", "membership__plan", "account", "member_account")
+    )
+    cards = _default_cards(
+        {
+            _payer(billing).pk
+            for billing in due
+            if billing.next_bill_on is not None
+            and (billing.next_bill_on - as_of).days <= policy.card_expiry_notice_days
+        }
+    )
     clinic = clinic_name()
     for billing in due:
         renews_on = billing.next_bill_on
         assert renews_on is not None
         days_left = (renews_on - as_of).days
         membership = billing.membership
-        account = (billing.member_account_id and billing.member_account) or billing.account
+        account = _payer(billing)
         applicable = [days for days in notice_days if days_left <= days]
         if membership.interval == Interval.ANNUAL and applicable:
             days = min(applicable)
@@ -54,9 +85,7 @@ def renewal_notices_send(*, as_of: date) -> int:
                 sent += 1
         if days_left > policy.card_expiry_notice_days:
             continue
-        card = PaymentMethod.objects.filter(
-            account=account, is_default=True, removed_at__isnull=True
-        ).first()
+        card = cards.get(account.pk)
         if card is None or (card.exp_year, card.exp_month) >= (renews_on.year, renews_on.month):
             continue
         if notice_send(

@@ -13,6 +13,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from careloop.billing.gateways.sandbox import SandboxGateway
 from careloop.billing.links import account_from_token
@@ -32,9 +34,11 @@ from careloop.billing.services.collection import collect_after_new_card, payment
 from careloop.billing.services.dunning import invoices_retry_due
 from careloop.billing.services.follow_up import invoice_collect_now, invoice_send_reminder
 from careloop.billing.services.invoices import invoice_mark_uncollectible, invoice_void
+from careloop.billing.services.renewals import renewal_notices_send
 from careloop.billing.services.runs import billing_run
 from careloop.billing.services.settings import billing_settings_update
 from careloop.billing.tests.builders import (
+    CARD,
     DECLINING_CARD,
     account_of,
     committed,
@@ -595,6 +599,36 @@ def test_a_card_expiring_before_the_next_charge_gets_one_reminder_two_weeks_befo
     assert "The card ending 1881 expires before your next payment" in message.body
     assert "on March 1, 2027" in message.body
     assert account_from_token(card_link(message.body)["token"]) == notice.account_id
+
+
+def test_the_reminders_of_a_day_read_the_cards_of_all_its_payers_at_once(admin, expiring):
+    """Five more payers due on March 1, three of them with cards expiring in February: the
+    reminders of February 15 go to the four whose cards expire, and the cards on file are
+    read in one statement, not one per payer (a large clinic has thousands due)."""
+    plan = expiring.plan
+    for number, token in enumerate(["tok_sandbox_expiring"] * 3 + [CARD] * 2):
+        payer = make_patient(given=f"Payer{number}", family="Ward")
+        with_card(payer, token)
+        with committed():
+            enroll(admin, plan, payer, start=START)
+    freeze_on(date(2027, 2, 15))
+
+    with CaptureQueriesContext(connection) as queries:
+        renewal_notices_send(as_of=date(2027, 2, 15))
+
+    recipients = sorted(message.recipient for message in messages("card_expiring"))
+    assert recipients == [
+        "eli.ward@example.invalid",
+        "payer0.ward@example.invalid",
+        "payer1.ward@example.invalid",
+        "payer2.ward@example.invalid",
+    ]
+    card_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and "billing_paymentmethod" in query["sql"]
+    ]
+    assert len(card_reads) == 1
 
 
 def test_a_card_good_through_the_month_of_the_charge_gets_no_reminder(expiring):

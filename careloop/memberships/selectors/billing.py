@@ -26,8 +26,9 @@ Proration, rounding and invoices belong to billing: these values are per whole i
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from careloop.core import clock
 from careloop.memberships.changes import ChangeDetails, details_for
@@ -48,6 +49,7 @@ from careloop.memberships.models import (
 )
 from careloop.memberships.periods import INTERVAL_MONTHS, Interval, Period, billing_period
 from careloop.memberships.services.enrollment import membership_settings
+from careloop.patients.models import age_on, full_name
 
 
 @dataclass(frozen=True)
@@ -148,32 +150,29 @@ def membership_billing_terms(*, membership: Membership, on: date | None = None) 
     day = clock.today() if on is None else on
     membership = Membership.objects.select_related("plan", "price", "sponsor").get(pk=membership.pk)
     period = _period(membership, day)
-    rows = (
-        MembershipMember.objects.filter(membership=membership, joined_on__lt=period.end)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=period.start))
-        .select_related("patient")
-        .order_by("id")
+    rows = _member_rows(
+        MembershipMember.objects.filter(membership=membership, joined_on__lt=period.end).filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=period.start)
+        )
     )
     changes = membership.scheduled_changes.filter(status=ChangeStatus.SCHEDULED).order_by(
         "effective_on", "id"
     )
-    return _terms(membership, day, period, list(rows), list(changes), _past_due_keeps())
+    return _terms(membership, day, period, rows, list(changes), _past_due_keeps())
 
 
 def memberships_billing_terms(*, days: dict[int, date]) -> dict[int, BillingTerms]:
     """`membership_billing_terms` for many memberships at once, each on its own day (by
     membership id): the same terms, read in four queries whatever the number (a billing
     run's batch)."""
+    # The few plans, prices and sponsors a batch shares are read once each (prefetch), not
+    # once per membership (a join), and of each member only what the terms say.
     memberships = list(
-        Membership.objects.select_related("plan", "price", "sponsor").filter(pk__in=list(days))
+        Membership.objects.prefetch_related("plan", "price", "sponsor").filter(pk__in=list(days))
     )
     periods = {m.pk: _period(m, days[m.pk]) for m in memberships}
-    rows: dict[int, list[MembershipMember]] = {m.pk: [] for m in memberships}
-    for row in (
-        MembershipMember.objects.filter(membership_id__in=list(periods))
-        .select_related("patient")
-        .order_by("id")
-    ):
+    rows: dict[int, list[_MemberRow]] = {m.pk: [] for m in memberships}
+    for row in _member_rows(MembershipMember.objects.filter(membership_id__in=list(periods))):
         period = periods[row.membership_id]
         if row.joined_on < period.end and (row.left_on is None or row.left_on > period.start):
             rows[row.membership_id].append(row)
@@ -187,6 +186,37 @@ def memberships_billing_terms(*, days: dict[int, date]) -> dict[int, BillingTerm
         m.pk: _terms(m, days[m.pk], periods[m.pk], rows[m.pk], changes[m.pk], keeps)
         for m in memberships
     }
+
+
+class _MemberRow(NamedTuple):
+    """What the terms read of a coverage row and its patient."""
+
+    membership_id: int
+    patient_id: int
+    role: str
+    joined_on: date
+    left_on: date | None
+    given_name: str
+    family_name: str
+    date_of_birth: date
+
+
+def _member_rows(rows: QuerySet[MembershipMember]) -> list[_MemberRow]:
+    """The coverage rows as plain values, in id order: a batch reads hundreds, and model
+    instances of them and their patients cost more than the rest of the terms."""
+    return [
+        _MemberRow(*values)
+        for values in rows.order_by("id").values_list(
+            "membership_id",
+            "patient_id",
+            "role",
+            "joined_on",
+            "left_on",
+            "patient__legal_given_name",
+            "patient__legal_family_name",
+            "patient__date_of_birth",
+        )
+    ]
 
 
 def _period(membership: Membership, day: date) -> Period:
@@ -207,7 +237,7 @@ def _terms(
     membership: Membership,
     day: date,
     period: Period,
-    rows: list[MembershipMember],
+    rows: list[_MemberRow],
     scheduled: list[ScheduledChange],
     past_due_keeps: bool,
 ) -> BillingTerms:
@@ -218,9 +248,9 @@ def _terms(
     members = tuple(
         BillingMember(
             patient_id=row.patient_id,
-            name=row.patient.full_name,
+            name=full_name(row.given_name, row.family_name),
             role=MemberRole(row.role),
-            age_at_period_start=row.patient.age_on(period.start),
+            age_at_period_start=age_on(row.date_of_birth, period.start),
             joined_on=row.joined_on,
             left_on=row.left_on,
             amount=member_amount(price, row.role),
