@@ -163,8 +163,8 @@ def membership_billing_terms(*, membership: Membership, on: date | None = None) 
 
 def memberships_billing_terms(*, days: dict[int, date]) -> dict[int, BillingTerms]:
     """`membership_billing_terms` for many memberships at once, each on its own day (by
-    membership id): the same terms, read in four queries whatever the number (a billing
-    run's batch)."""
+    membership id): the same terms, read in at most seven queries whatever the number (a
+    billing run's batch)."""
     # The few plans, prices and sponsors a batch shares are read once each (prefetch), not
     # once per membership (a join), and of each member only what the terms say.
     memberships = list(

@@ -3,6 +3,8 @@
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from careloop.core import clock
 from careloop.memberships.changes import PlanChange
@@ -17,6 +19,7 @@ from careloop.memberships.periods import Interval, Period
 from careloop.memberships.selectors.billing import (
     membership_billing_terms,
     membership_overage_uses,
+    memberships_billing_terms,
 )
 from careloop.memberships.services import lifecycle
 from careloop.memberships.services.enrollment import MemberSpec, membership_enroll
@@ -121,6 +124,64 @@ def test_a_fixed_sponsor_share_is_capped_at_the_period_amount(front_desk, plans)
     assert terms.period_amount == 28_000
     assert terms.sponsor is not None
     assert (terms.sponsor.amount, terms.payer_amount) == (12_000, 16_000)
+
+
+def test_a_batch_reads_the_same_terms_in_the_same_queries_for_two_or_six(front_desk, plans):
+    """`memberships_billing_terms` (a billing run's batch) gives each membership the terms
+    `membership_billing_terms` gives it alone: households with their members' names and
+    ages, two plans, a sponsor's share; and reads them in the same seven queries for six
+    memberships as for two."""
+    essentials, active_care = plans
+    sponsor = Sponsor.objects.create(
+        name="Acme Works", share="fixed", fixed_share_amount=4_000, created_at=clock.now()
+    )
+    sponsor.plans.add(essentials)
+    worker = make_patient(given="Wanda")
+    RosterEntry.objects.create(
+        sponsor=sponsor, patient=worker, effective_on=date(2026, 1, 1), created_at=clock.now()
+    )
+    start = date(2026, 1, 31)
+    memberships = [
+        enroll(
+            front_desk,
+            essentials,
+            head,
+            (partner, MemberRole.ADULT),
+            (child, MemberRole.CHILD),
+            start=start,
+        )
+        for head, partner, child in (family("Lee"), family("Ng"))
+    ]
+    memberships += [
+        enroll(front_desk, active_care, make_patient(given=name), start=start)
+        for name in ("Ada", "Ben", "Cy")
+    ]
+    memberships.append(
+        membership_enroll(
+            actor=front_desk,
+            plan=essentials,
+            interval=Interval.QUARTERLY,
+            sponsor=sponsor,
+            members=[MemberSpec(patient=worker, role=MemberRole.PRIMARY)],
+            start_date=start,
+            payment_method_on_file=True,
+        )
+    )
+    day = date(2026, 2, 10)
+    freeze_on(day)
+
+    counts = []
+    for batch in (memberships[-2:], memberships):
+        with CaptureQueriesContext(connection) as queries:
+            terms = memberships_billing_terms(days={m.pk: day for m in batch})
+        counts.append(len(queries.captured_queries))
+        assert terms == {m.pk: membership_billing_terms(membership=m, on=day) for m in batch}
+
+    assert counts == [7, 7]
+    assert [(m.name, m.role, m.age_at_period_start) for m in terms[memberships[0].pk].members] == [
+        (m.patient.full_name, m.role, m.patient.age_on(start))
+        for m in memberships[0].members.select_related("patient").order_by("id")
+    ]
 
 
 def test_overage_uses_to_charge_leave_out_reversed_ones(front_desk, plans):
