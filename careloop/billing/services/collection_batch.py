@@ -35,8 +35,8 @@ from careloop.billing.models import (
     Invoice,
     InvoiceStatus,
     PaymentAttempt,
-    PaymentMethod,
 )
+from careloop.billing.services.accounts import default_payment_methods
 from careloop.billing.services.collection import (
     NO_ANSWER,
     NOT_SENT,
@@ -117,13 +117,7 @@ def _attempts_create(invoice_ids: list[int]) -> list[PaymentAttempt]:
         .exclude(status=AttemptStatus.FAILED, failure_code=NOT_SENT)
         .values_list("invoice_id", flat=True)
     )
-    cards: dict[int, PaymentMethod] = {}
-    for method in PaymentMethod.objects.filter(
-        account_id__in={invoice.account_id for invoice in invoices},
-        is_default=True,
-        removed_at__isnull=True,
-    ):
-        cards.setdefault(method.account_id, method)
+    cards = default_payment_methods(invoice.account_id for invoice in invoices)
     now = clock.now()
     attempts = []
     retry_cleared = []

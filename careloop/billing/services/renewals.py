@@ -3,14 +3,14 @@
 from datetime import date, timedelta
 
 from careloop.billing.links import card_update_url
-from careloop.billing.models import BillingAccount, MembershipBilling, PaymentMethod
+from careloop.billing.models import BillingAccount, MembershipBilling
+from careloop.billing.services.accounts import default_payment_methods
 from careloop.billing.services.dunning import billing_settings
 from careloop.billing.services.notices import clinic_name, notice_send
 from careloop.memberships.models import MembershipStatus
 from careloop.memberships.periods import Interval
 
 RENEWING = [MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE]
-CARDS_PER_QUERY = 5_000
 
 
 def _day(day: date) -> str:
@@ -20,21 +20,6 @@ def _day(day: date) -> str:
 def _payer(billing: MembershipBilling) -> BillingAccount:
     """The account a membership's notices go to: the member's own when it is sponsored."""
     return billing.member_account or billing.account
-
-
-def _default_cards(account_ids: set[int]) -> dict[int, PaymentMethod]:
-    """The default card on file of each account that has one, read a slice of accounts at a
-    time (a run's day may look at most of the clinic's payers)."""
-    cards: dict[int, PaymentMethod] = {}
-    ids = sorted(account_ids)
-    for start in range(0, len(ids), CARDS_PER_QUERY):
-        for method in PaymentMethod.objects.filter(
-            account_id__in=ids[start : start + CARDS_PER_QUERY],
-            is_default=True,
-            removed_at__isnull=True,
-        ).order_by("id"):
-            cards.setdefault(method.account_id, method)
-    return cards
 
 
 def renewal_notices_send(*, as_of: date) -> int:
@@ -52,7 +37,7 @@ def renewal_notices_send(*, as_of: date) -> int:
             membership__status__in=RENEWING,
         ).select_related("membership", "membership__plan", "account", "member_account")
     )
-    cards = _default_cards(
+    cards = default_payment_methods(
         {
             _payer(billing).pk
             for billing in due

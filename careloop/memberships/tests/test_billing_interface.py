@@ -11,6 +11,7 @@ from careloop.memberships.changes import PlanChange
 from careloop.memberships.models import (
     EntitlementEntry,
     MemberRole,
+    Membership,
     RosterEntry,
     Service,
     Sponsor,
@@ -101,25 +102,31 @@ def test_billing_reads_the_household_terms_and_the_scheduled_upgrade(front_desk,
     )
 
 
-def test_a_fixed_sponsor_share_is_capped_at_the_period_amount(front_desk, plans):
-    essentials, _ = plans
+def sponsored_quarterly(actor, plan) -> Membership:
+    """Wanda, on Acme Works' roster, quarterly on `plan` from January 31 2026; Acme pays a
+    fixed 40.00 a member a month."""
     sponsor = Sponsor.objects.create(
         name="Acme Works", share="fixed", fixed_share_amount=4_000, created_at=clock.now()
     )
-    sponsor.plans.add(essentials)
+    sponsor.plans.add(plan)
     worker = make_patient(given="Wanda")
     RosterEntry.objects.create(
         sponsor=sponsor, patient=worker, effective_on=date(2026, 1, 1), created_at=clock.now()
     )
-    membership = membership_enroll(
-        actor=front_desk,
-        plan=essentials,
+    return membership_enroll(
+        actor=actor,
+        plan=plan,
         interval=Interval.QUARTERLY,
         sponsor=sponsor,
         members=[MemberSpec(patient=worker, role=MemberRole.PRIMARY)],
         start_date=date(2026, 1, 31),
         payment_method_on_file=True,
     )
+
+
+def test_a_fixed_sponsor_share_is_capped_at_the_period_amount(front_desk, plans):
+    essentials, _ = plans
+    membership = sponsored_quarterly(front_desk, essentials)
     terms = membership_billing_terms(membership=membership)
     assert terms.period_amount == 28_000
     assert terms.sponsor is not None
@@ -132,14 +139,6 @@ def test_a_batch_reads_the_same_terms_in_the_same_queries_for_two_or_six(front_d
     ages, two plans, a sponsor's share; and reads them in the same seven queries for six
     memberships as for two."""
     essentials, active_care = plans
-    sponsor = Sponsor.objects.create(
-        name="Acme Works", share="fixed", fixed_share_amount=4_000, created_at=clock.now()
-    )
-    sponsor.plans.add(essentials)
-    worker = make_patient(given="Wanda")
-    RosterEntry.objects.create(
-        sponsor=sponsor, patient=worker, effective_on=date(2026, 1, 1), created_at=clock.now()
-    )
     start = date(2026, 1, 31)
     memberships = [
         enroll(
@@ -156,17 +155,7 @@ def test_a_batch_reads_the_same_terms_in_the_same_queries_for_two_or_six(front_d
         enroll(front_desk, active_care, make_patient(given=name), start=start)
         for name in ("Ada", "Ben", "Cy")
     ]
-    memberships.append(
-        membership_enroll(
-            actor=front_desk,
-            plan=essentials,
-            interval=Interval.QUARTERLY,
-            sponsor=sponsor,
-            members=[MemberSpec(patient=worker, role=MemberRole.PRIMARY)],
-            start_date=start,
-            payment_method_on_file=True,
-        )
-    )
+    memberships.append(sponsored_quarterly(front_desk, essentials))
     day = date(2026, 2, 10)
     freeze_on(day)
 
