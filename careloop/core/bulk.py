@@ -130,7 +130,7 @@ def _insertable(fields: Sequence[Field[Any, Any]]) -> bool:
         getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         for field in fields
     )
-    typed = all(field.db_type(connection) is not None for field in fields)
+    typed = all(_db_type(field) is not None for field in fields)
     return not stamped and typed and connection.features.can_return_rows_from_bulk_insert
 
 
@@ -145,7 +145,7 @@ def _insert(meta: Any, fields: Sequence[Field[Any, Any]], rows: list[list[Any]])
     columns = len(fields)
     # On PostgreSQL a column of values per parameter, as Django's bulk_create does there: a
     # statement of the same few parameters whatever the number of rows.
-    unnest = ", ".join(_array_of(field.db_type(connection)) for field in fields)
+    unnest = ", ".join(_array_of(_db_type(field)) for field in fields)
     one = "(" + ", ".join(["%s"] * columns) + ")"
     size = connection.ops.bulk_batch_size(list(fields), rows) or len(rows)
     keys: list[Any] = []
@@ -185,6 +185,19 @@ def _cursor() -> CursorWrapper:
     if connection.queries_logged:
         return connection.make_debug_cursor(bound)
     return connection.make_cursor(bound)
+
+
+_DB_TYPES: dict[tuple[str, Field[Any, Any]], str | None] = {}
+
+
+def _db_type(field: Field[Any, Any]) -> str | None:
+    """The field's column type, worked out once per database vendor: Django formats it from
+    the field's attributes on each call, which cost a one-row insert (an audit event) more
+    than its statement took."""
+    key = (connection.vendor, field)
+    if key not in _DB_TYPES:
+        _DB_TYPES[key] = field.db_type(connection)
+    return _DB_TYPES[key]
 
 
 def _array_of(db_type: str | None) -> str:
@@ -287,7 +300,7 @@ def _update_from_arrays(rows: Sequence[Model], fields: Sequence[str]) -> None:
         assert isinstance(field, Field)
         columns.append(field)
     names = ["key"] + [f"value_{number}" for number in range(len(changed))]
-    arrays = ", ".join(_array_of(field.db_type(connection)) for field in columns)
+    arrays = ", ".join(_array_of(_db_type(field)) for field in columns)
     table = quote(meta.db_table)
     assignments = ", ".join(
         f"{quote(str(field.column))} = given.{name}"
