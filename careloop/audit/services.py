@@ -121,7 +121,10 @@ def audit_held() -> Iterator[None]:
 def _append(recorded: list[_Recorded]) -> list[AuditEvent]:
     if not recorded:
         return []
-    with transaction.atomic():
+    # No savepoint of its own: inside the caller's transaction the events are part of its
+    # change, and an error here leaves that transaction unable to commit, so a change never
+    # commits without its audit rows. Outside one, this is the transaction.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         sequence = head.last_sequence
         previous = head.last_hash or GENESIS_HASH
