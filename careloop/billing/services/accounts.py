@@ -45,7 +45,8 @@ def billing_account_for(
 
 
 def default_payment_method(account: BillingAccount) -> PaymentMethod | None:
-    return account.payment_methods.filter(is_default=True, removed_at__isnull=True).first()
+    """The account's default card on file, if it has one (`default_payment_methods`)."""
+    return default_payment_methods([account.pk]).get(account.pk)
 
 
 # Accounts whose default cards one query reads (`default_payment_methods`).
