@@ -1,11 +1,12 @@
 """Four workers share one billing run without billing or charging anyone twice (PostgreSQL).
 
 `careloop billing start` prepares the run; four `careloop billing work RUN_ID` processes
-start together and take batches of 10 memberships, each batch locked with SKIP LOCKED; then
+start together and take batches of 5 memberships, each batch locked with SKIP LOCKED; then
 `careloop billing finish RUN_ID`. SQLite has no row locks (its writers queue for the whole
 database), so this runs on PostgreSQL only.
 
-200 members of Essentials (10000 a month) are due on March 1 2026; every tenth card declines.
+100 members of Essentials (10000 a month) are due on March 1 2026, 20 batches for the four
+workers to share; every tenth card declines.
 A second run has half of them downgrading to Basics (6000) on March 1: each worker applies the
 changes of the memberships it bills, in its batches.
 """
@@ -44,7 +45,8 @@ from careloop.memberships.tests.lifecycle_builders import freeze_on, make_plan
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 WORKERS = 4
-MEMBERS = 200
+MEMBERS = 100
+BATCH_SIZE = 5
 CARDS = [DECLINES if number % 10 == 9 else PAYS for number in range(MEMBERS)]
 DECLINED = CARDS.count(DECLINES)
 
@@ -55,7 +57,7 @@ def _shared_run() -> tuple[int, list[int]]:
     assert started.returncode == 0, started.stderr
     run_id = started.stdout.strip()
     workers = [
-        billing_started("work", run_id, at=RUN_AT, CARELOOP_BILLING_BATCH_SIZE="10")
+        billing_started("work", run_id, at=RUN_AT, CARELOOP_BILLING_BATCH_SIZE=str(BATCH_SIZE))
         for _ in range(WORKERS)
     ]
     billed = []
