@@ -1992,11 +1992,11 @@ def _api_built_per_actor(path: str) -> bool:
 
 
 @pytest.mark.parametrize(("method", "path", "capability", "target"), list(_api_cases()))
-def test_api_access(world, settings, tmp_path, subtests, method, path, capability, target):
-    """Each role in turn, as a subtest, from the same rows (see test_web_access)."""
+def test_api_access(world, settings, subtests, method, path, capability, target):
+    """Each role in turn, as a subtest, from the same rows (see test_web_access). Message
+    files go to the test's own folder (the autouse `_attachment_folder`)."""
     messaging = path.startswith("/api/v1/messaging/")
     if messaging:
-        settings.MESSAGING_ATTACHMENT_DIR = tmp_path / "attachments"
         _matrix_teams(world)  # the teams and members every messaging operation needs
     per_actor = _api_built_per_actor(path)
     shared = None if per_actor else _api_url(path, world, target, None)
