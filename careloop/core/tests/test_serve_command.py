@@ -82,7 +82,7 @@ def test_serve_runs_the_web_server_and_a_worker_and_stops_the_worker_on_sigterm(
         # could not stop is killed, so neither keeps working on the test database.
         stop_process(serve)
         worker_left = worker_pid is not None and _is_running(worker_pid)
-        if worker_left:
+        if worker_pid is not None and worker_left:
             os.kill(worker_pid, signal.SIGKILL)
     output = "".join(lines)
     assert serve.returncode == 0, output
