@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from careloop import link_urls
 from careloop.api.api import api
 
 urlpatterns = [
@@ -7,8 +8,6 @@ urlpatterns = [
     path("accounts/", include("careloop.web.accounts.urls")),
     path("staff/", include("careloop.web.staff.urls")),
     path("portal/", include("careloop.web.portal.urls")),
-    path("pay/", include("careloop.web.pay.urls")),
-    path("visit/", include("careloop.web.visit.urls")),
-    path("calendar/", include("careloop.web.feeds.urls")),
+    *link_urls.urlpatterns,
     path("api/v1/", api.urls),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 from careloop.core import clock
 
@@ -44,3 +45,11 @@ def link_value(token: str, *, salt: str, max_age_seconds: int) -> int | None:
 def absolute_url(path: str) -> str:
     """`path` on the address patients and staff reach Careloop at (CARELOOP_BASE_URL)."""
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
+
+
+LINKS_URLCONF = "careloop.link_urls"
+
+
+def link_url(name: str, **kwargs: str) -> str:
+    """The full address of a page a link opens (careloop/link_urls.py), by its URL name."""
+    return absolute_url(reverse(name, urlconf=LINKS_URLCONF, kwargs=kwargs))

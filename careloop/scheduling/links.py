@@ -4,9 +4,7 @@ It names the appointment, signed with the site's key, and works for 30 days (a r
 out at most two weeks ahead); the page it opens refuses any change once the visit has begun.
 """
 
-from django.urls import reverse
-
-from careloop.core.links import absolute_url, link_token, link_value
+from careloop.core.links import link_token, link_url, link_value
 
 SALT = "careloop.scheduling.visit"
 MAX_AGE_SECONDS = 30 * 24 * 60 * 60
@@ -17,7 +15,7 @@ def visit_token(appointment_id: int) -> str:
 
 
 def visit_url(appointment_id: int) -> str:
-    return absolute_url(reverse("visit:respond", kwargs={"token": visit_token(appointment_id)}))
+    return link_url("visit:respond", token=visit_token(appointment_id))
 
 
 def appointment_from_token(token: str) -> int | None:

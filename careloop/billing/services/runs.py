@@ -36,7 +36,6 @@ from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from careloop.accounts.models import User
 from careloop.audit.services import audit_held
 from careloop.billing.errors import BillingRunFinished
-from careloop.billing.links import links_load
 from careloop.billing.models import (
     AttemptStatus,
     AttemptTrigger,
@@ -181,7 +180,6 @@ def billing_run_work(*, run: BillingRun) -> int:
     any number of workers may call this for the same run. Returns how many memberships this
     worker billed. A finished run is refused (BillingRunFinished)."""
     _refuse_finished(run)
-    links_load()  # for the notices of declined charges, before any batch's transaction
     charge_threads = ChargeThreads()
     try:
         return _work(run, charge_threads)

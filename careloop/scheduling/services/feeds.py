@@ -12,13 +12,12 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.urls import reverse
 
 from careloop.accounts.models import User
 from careloop.accounts.policy import Capability, require_capability
 from careloop.audit.services import audit_record
 from careloop.core import clock
-from careloop.core.links import absolute_url
+from careloop.core.links import link_url
 from careloop.core.selectors import clinic_settings
 from careloop.scheduling.ics import calendar_text, visit_event
 from careloop.scheduling.models import Appointment, CalendarFeed
@@ -32,7 +31,7 @@ def _digest(token: str) -> str:
 
 
 def calendar_feed_url(token: str) -> str:
-    return absolute_url(reverse("feeds:provider_calendar", kwargs={"token": token}))
+    return link_url("feeds:provider_calendar", token=token)
 
 
 def calendar_feed_renew(*, actor: User) -> str:
