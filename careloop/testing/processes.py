@@ -60,17 +60,3 @@ def run_careloop(
         timeout=timeout,
         check=False,
     )
-
-
-def stop_process(process: "subprocess.Popen[str]", *, grace: float = 30) -> None:
-    """Stop a long-running `careloop` process the way its user would, with SIGTERM, so that it
-    stops what it started (`serve` stops its worker); kill it if it has not ended after `grace`
-    seconds. Tests call it in `finally`, so a failing test leaves nothing running."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()

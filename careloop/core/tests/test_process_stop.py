@@ -1,11 +1,12 @@
-"""`stop_process`: how the subprocess tests end a long-running `careloop` process, also when the
-test fails half-way, so nothing it started keeps working on the test database."""
+"""`stop_process`: how `careloop serve` stops its worker, and how the subprocess tests end a
+long-running `careloop` process, also when the test fails half-way, so nothing it started
+keeps working on the test database."""
 
 import signal
 import subprocess
 import sys
 
-from careloop.testing.processes import stop_process
+from careloop.core.processes import stop_process
 
 # A process that, like `careloop serve`, must be told to stop so it can stop what it started:
 # on SIGTERM it writes that it stopped cleanly and exits 0.

@@ -10,7 +10,8 @@ import urllib.request
 import pytest
 
 from careloop.core.models import PeriodicRun
-from careloop.testing.processes import careloop_command, careloop_environment, stop_process
+from careloop.core.processes import stop_process
+from careloop.testing.processes import careloop_command, careloop_environment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,7 +81,7 @@ def test_serve_runs_the_web_server_and_a_worker_and_stops_the_worker_on_sigterm(
     finally:
         # Also when the test fails half-way: serve is asked to stop its worker, and a worker it
         # could not stop is killed, so neither keeps working on the test database.
-        stop_process(serve)
+        stop_process(serve, grace=30)
         worker_left = worker_pid is not None and _is_running(worker_pid)
         if worker_pid is not None and worker_left:
             os.kill(worker_pid, signal.SIGKILL)

@@ -15,6 +15,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from careloop.core.processes import stop_process
+
 WORKER_STOP_SECONDS = 30
 
 
@@ -63,11 +65,5 @@ class Command(BaseCommand):
         return worker
 
     def stop_worker(self, worker: subprocess.Popen[bytes]) -> None:
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=WORKER_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        stop_process(worker, grace=WORKER_STOP_SECONDS)
         self.stdout.write(f"Background worker stopped (exit status {worker.returncode}).")
