@@ -34,7 +34,7 @@ def test_a_link_opens_its_page_on_the_site(link, page):
 
 
 @pytest.mark.django_db
-def test_building_a_link_does_not_load_the_sites_other_pages_or_its_api(tmp_path):
+def test_building_a_link_does_not_load_the_sites_other_pages_or_its_api():
     # A new process, as a billing run or a worker sending reminders is: this one has loaded
     # the whole site already.
     script = (
