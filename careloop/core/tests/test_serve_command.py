@@ -38,6 +38,14 @@ def _is_running(pid):
     return True
 
 
+def _killed_if_running(pid):
+    """Kill a process if it is still running; whether it was."""
+    if pid is None or not _is_running(pid):
+        return False
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
 def _collected(stream, lines):
     """Read a process's output in the background, so a failure can show what it said so far."""
     reader = threading.Thread(target=lambda: lines.extend(stream), daemon=True)
@@ -82,9 +90,7 @@ def test_serve_runs_the_web_server_and_a_worker_and_stops_the_worker_on_sigterm(
         # Also when the test fails half-way: serve is asked to stop its worker, and a worker it
         # could not stop is killed, so neither keeps working on the test database.
         stop_process(serve, grace=30)
-        worker_left = worker_pid is not None and _is_running(worker_pid)
-        if worker_pid is not None and worker_left:
-            os.kill(worker_pid, signal.SIGKILL)
+        worker_left = _killed_if_running(worker_pid)
     output = "".join(lines)
     assert serve.returncode == 0, output
     assert "Background worker stopped (exit status 0)" in output
