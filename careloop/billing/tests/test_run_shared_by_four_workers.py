@@ -6,7 +6,9 @@ start together and take batches of 5 memberships, each batch locked with SKIP LO
 database), so this runs on PostgreSQL only.
 
 100 members of Essentials (10000 a month) are due on March 1 2026, 20 batches for the four
-workers to share; every tenth card declines.
+workers to share; every tenth card declines. Each charge waits 100 ms at the sandbox gateway,
+as a real gateway's answer would, so the run lasts long enough for every worker to have
+started before it ends: one worker alone would take at least 2 s for the 20 batches.
 A second run has half of them downgrading to Basics (6000) on March 1: each worker applies the
 changes of the memberships it bills, in its batches.
 """
@@ -47,6 +49,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WORKERS = 4
 MEMBERS = 100
 BATCH_SIZE = 5
+LATENCY_MS = 100
 CARDS = [DECLINES if number % 10 == 9 else PAYS for number in range(MEMBERS)]
 DECLINED = CARDS.count(DECLINES)
 
@@ -57,7 +60,13 @@ def _shared_run() -> tuple[int, list[int]]:
     assert started.returncode == 0, started.stderr
     run_id = started.stdout.strip()
     workers = [
-        billing_started("work", run_id, at=RUN_AT, CARELOOP_BILLING_BATCH_SIZE=str(BATCH_SIZE))
+        billing_started(
+            "work",
+            run_id,
+            at=RUN_AT,
+            CARELOOP_BILLING_BATCH_SIZE=str(BATCH_SIZE),
+            CARELOOP_SANDBOX_LATENCY_MS=str(LATENCY_MS),
+        )
         for _ in range(WORKERS)
     ]
     billed = []
@@ -77,7 +86,9 @@ def test_four_workers_share_a_run_and_bill_each_membership_once(admin):
 
     run_id, billed = _shared_run()
 
-    # Between them the workers billed each due membership once.
+    # The work was shared: more than one worker took batches, and between them the workers
+    # billed each due membership once.
+    assert len([count for count in billed if count > 0]) > 1, billed
     assert sum(billed) == MEMBERS
     for member in due:
         (invoice,) = period_invoices(member.membership)
