@@ -9,7 +9,6 @@ at -9,000 with nothing owed. Now the credit waits until the charge is settled.
 """
 
 import pytest
-from django.db import transaction
 
 from careloop.billing.models import AttemptStatus, Invoice, InvoiceKind, PaymentAttempt
 from careloop.billing.selectors.balances import account_balance
@@ -19,12 +18,13 @@ from careloop.billing.tests.property_builders import (
     start_household,
 )
 from careloop.memberships.periods import Interval
+from careloop.testing.transactions import rolled_back
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_charge_that_went_through_after_credit_was_available_pays_its_invoice_once(admin):
-    with transaction.atomic():
+    with rolled_back():
         household = start_household(
             admin,
             rank=1,
@@ -56,4 +56,3 @@ def test_a_charge_that_went_through_after_credit_was_available_pays_its_invoice_
         assert_journal_balances(household.account)
         balance = account_balance(household.account)
         assert (balance.owed, balance.credit) == (0, 0)
-        transaction.set_rollback(True)

@@ -6,7 +6,6 @@ never goes negative.
 """
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from careloop.billing.tests.property_builders import (
     scripts,
     start_household,
 )
+from careloop.testing.transactions import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 def test_a_credit_never_exceeds_what_was_charged(
     admin, rank, interval, card, with_partner, billing_day, script
 ):
-    with transaction.atomic():
+    with rolled_back():
         household = start_household(
             admin,
             rank=rank,
@@ -51,4 +51,3 @@ def test_a_credit_never_exceeds_what_was_charged(
         )
         assert_credits_within_charges(household)
         play(household, script, after_each=assert_credits_within_charges)
-        transaction.set_rollback(True)

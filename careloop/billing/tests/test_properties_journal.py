@@ -6,7 +6,6 @@ the clinic's cash and revenue agree with the payments, refunds and invoices that
 """
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from careloop.billing.tests.property_builders import (
     scripts,
     start_household,
 )
+from careloop.testing.transactions import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def _balanced(household: Household) -> None:
 def test_the_journal_always_balances(
     admin, rank, interval, card, with_partner, billing_day, script
 ):
-    with transaction.atomic():
+    with rolled_back():
         household = start_household(
             admin,
             rank=rank,
@@ -59,4 +59,3 @@ def test_the_journal_always_balances(
         )
         _balanced(household)
         play(household, script, after_each=_balanced)
-        transaction.set_rollback(True)

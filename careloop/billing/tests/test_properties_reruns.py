@@ -5,7 +5,6 @@ histories; at every billing run the run is repeated and must find nothing left t
 """
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from careloop.billing.tests.property_builders import (
     start_household,
 )
 from careloop.memberships.tests.lifecycle_builders import freeze_on
+from careloop.testing.transactions import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def _run_again(household: Household) -> None:
     script=scripts(MEMBERSHIP_ACTIONS, max_size=10),
 )
 def test_a_rerun_for_the_same_date_creates_nothing(admin, households, script):
-    with transaction.atomic():
+    with rolled_back():
         freeze_on(START)
         plans = make_plans()
         first, *others = [
@@ -72,4 +72,3 @@ def test_a_rerun_for_the_same_date_creates_nothing(admin, households, script):
         for other in others:
             other.day = first.day
             _run_again(other)
-        transaction.set_rollback(True)

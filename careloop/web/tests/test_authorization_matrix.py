@@ -22,13 +22,12 @@ role's savepoint (WEB_BUILT_PER_ACTOR, _api_built_per_actor).
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -167,6 +166,7 @@ from careloop.scheduling.services.series import series_book
 from careloop.testing.clients import signed_in_client
 from careloop.testing.factories import make_patient, make_user
 from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET, signed_webhook, stripe_event
+from careloop.testing.transactions import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -1067,22 +1067,13 @@ WEB_BUILT_PER_ACTOR = frozenset(
 )
 
 
-@contextmanager
-def _undone() -> Iterator[None]:
-    """Whatever happens inside is rolled back (a savepoint), so each role's request starts
-    from the same rows, as if it were the only one."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.mark.parametrize(("name", "method", "target"), list(_web_cases()))
 def test_web_access(world, subtests, name, method, target):
     """Each role in turn, as a subtest, from the same rows: building them once per page
     instead of once per role keeps the matrix within CI's time."""
     shared = None if name in WEB_BUILT_PER_ACTOR else _web_kwargs(name, world, target, None)
     for role in ROLES:
-        with subtests.test(role=role), _undone():
+        with subtests.test(role=role), rolled_back():
             actor = world.actors[role]
             kwargs = _web_kwargs(name, world, target, actor) if shared is None else shared
             _check_web_access(world, name, method, role, target, reverse(name, kwargs=kwargs))
@@ -2005,7 +1996,7 @@ def test_api_access(world, settings, subtests, method, path, capability, target)
     else:
         body = _api_body(path, method, world, target)
     for role in ROLES:
-        with subtests.test(role=role), _undone():
+        with subtests.test(role=role), rolled_back():
             actor = world.actors[role]
             url = _api_url(path, world, target, actor) if shared is None else shared
             _check_api_access(world, settings, method, path, capability, role, target, url, body)

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 
 from careloop.core import clock
 from careloop.demo.seed import demo_seed
+from careloop.testing.transactions import rolled_back
 
 HERE = Path(__file__).parent
 
@@ -40,8 +40,7 @@ def demo_clinic(
     with (
         override_settings(MESSAGING_ATTACHMENT_DIR=attachments, CLOCK_AT=clock.now()),
         django_db_blocker.unblock(),
-        transaction.atomic(),
+        rolled_back(),
     ):
         demo_seed()
         yield
-        transaction.set_rollback(True)
