@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from careloop.core.processes import stop_process
 from careloop.testing.stripe_webhooks import TEST_WEBHOOK_SECRET
 
 if TYPE_CHECKING:
@@ -79,12 +80,7 @@ def run_localstripe() -> Iterator[LocalStripe]:
             _wait_until_it_answers(local_stripe, server, log)
             yield local_stripe
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server, grace=10)
             if server.stdout is not None:
                 server.stdout.close()
 

@@ -9,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from careloop.core.management.commands.serve import WORKER_STOP_SECONDS
 from careloop.core.models import PeriodicRun
 from careloop.core.processes import stop_process
 from careloop.testing.processes import careloop_command, careloop_environment
@@ -89,7 +90,7 @@ def test_serve_runs_the_web_server_and_a_worker_and_stops_the_worker_on_sigterm(
     finally:
         # Also when the test fails half-way: serve is asked to stop its worker, and a worker it
         # could not stop is killed, so neither keeps working on the test database.
-        stop_process(serve, grace=30)
+        stop_process(serve, grace=WORKER_STOP_SECONDS)
         worker_left = _killed_if_running(worker_pid)
     output = "".join(lines)
     assert serve.returncode == 0, output
